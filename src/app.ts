@@ -1,0 +1,64 @@
+// Builds the Elysia app from the feature plugins. Tests call createApp() and app.handle() without
+// a port; the server (server.ts) wraps it with logging, metrics and security headers.
+import { openapi } from '@elysiajs/openapi'
+import { Elysia } from 'elysia'
+import { accountRoutes } from './account/routes'
+import { adminPages } from './admin/pages'
+import { apiRoutes } from './api/routes'
+import type { Context } from './context'
+import { isApiPath, errorResponse } from './http/error-response'
+import { tooLarge } from './http/errors'
+import { opsRoutes } from './ops/routes'
+import { realtimeRoutes } from './realtime/routes'
+
+/** Paths that work before the first admin exists. */
+const OPEN_BEFORE_SETUP = /^\/(setup|healthz|metrics|assets\/|favicon\.ico|api\/)/
+
+const routeOf = new WeakMap<Request, string>()
+/** The matched route template (e.g. /admin/users/:id), for metrics labels. */
+export const matchedRoute = (request: Request) => routeOf.get(request) ?? 'unmatched'
+
+export function createApp(ctx: Context) {
+  let hasUsers = ctx.stores.users.count() > 0
+
+  return (
+    new Elysia({ normalize: false, aot: true })
+      .onRequest(({ request }) => {
+        // Body limit before anything reads the body (Content-Length; Bun caps chunked bodies itself).
+        const length = Number(request.headers.get('content-length') ?? 0)
+        if (length > ctx.config.maxBodyBytes) return errorResponse(ctx, request, tooLarge(ctx.config.maxBodyBytes), null)
+        // First run: every page leads to the setup page until an admin exists.
+        if (!hasUsers) {
+          hasUsers = ctx.stores.users.count() > 0
+          const path = new URL(request.url).pathname
+          if (!hasUsers && !OPEN_BEFORE_SETUP.test(path) && request.method === 'GET') {
+            return new Response(null, { status: 303, headers: { location: '/setup' } })
+          }
+        }
+      })
+      .onTransform(({ request, route }) => {
+        routeOf.set(request, route)
+      })
+      .onError(({ request, error, code }) => errorResponse(ctx, request, error, code))
+      .use(
+        openapi({
+          path: '/api/v1/openapi',
+          specPath: '/api/v1/openapi.json',
+          provider: null,
+          exclude: { paths: [/^(?!\/api\/v1\/)/], staticFile: true },
+          documentation: {
+            info: { title: 'Kumquat API', version: '1', description: 'REST API v1. Auth: `Authorization: Bearer <token>`.' },
+            components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+            security: [{ bearer: [] }],
+          },
+        }),
+      )
+      .use(opsRoutes(ctx))
+      .use(accountRoutes(ctx))
+      .use(adminPages(ctx))
+      .use(realtimeRoutes(ctx))
+      .use(apiRoutes(ctx))
+  )
+}
+
+export { isApiPath }

@@ -1,0 +1,14 @@
+// The embedded, ordered list of migrations. Each file is imported as text so `bun run`, `bun test`
+// and the compiled binary see the same bytes (a directory listing of embedded files is unsorted,
+// so the order is written here, explicitly).
+import m0001 from '../../migrations/0001_init.sql' with { type: 'text' }
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: Migration[] = [{ version: 1, name: '0001_init', sql: m0001 }]
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

@@ -1,0 +1,37 @@
+// t(lang, key, vars): the one way UI text is produced. pt-BR is the default, English second.
+import { en } from './en'
+import { ptBR, type MessageKey } from './pt-BR'
+
+export type { MessageKey }
+export type Lang = 'pt-BR' | 'en'
+export const LANGS: readonly Lang[] = ['pt-BR', 'en']
+
+const catalogs: Record<Lang, Record<MessageKey, string>> = { 'pt-BR': ptBR, en }
+
+export function t(lang: Lang, key: MessageKey, vars: Record<string, string | number> = {}): string {
+  const text = catalogs[lang][key] ?? ptBR[key] ?? key
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole))
+}
+
+export function isLang(value: unknown): value is Lang {
+  return value === 'pt-BR' || value === 'en'
+}
+
+/** Picks pt-BR or en from an Accept-Language header; pt-BR when nothing matches. */
+export function langFromAcceptLanguage(header: string | null, fallback: Lang): Lang {
+  if (!header) return fallback
+  for (const part of header.split(',')) {
+    const tag = part.split(';')[0].trim().toLowerCase()
+    if (tag.startsWith('pt')) return 'pt-BR'
+    if (tag.startsWith('en')) return 'en'
+  }
+  return fallback
+}
+
+export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string
+export const translator = (lang: Lang): Translate => (key, vars) => t(lang, key, vars)
+
+/** Formats epoch milliseconds in the given time zone, the way the user's language writes dates. */
+export function formatDateTime(ms: number, lang: Lang, timeZone: string): string {
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'short', timeStyle: 'short', timeZone }).format(ms)
+}

@@ -1,0 +1,53 @@
+import { CSRF_FIELD } from '../../src/http/csrf'
+import type { MessageKey } from '../../src/i18n'
+import { Flash } from '../components'
+import { Layout } from '../layout'
+import type { View } from '../view'
+
+export interface LoginForm {
+  email: string
+  remember: boolean
+  next: string
+}
+
+export function LoginPage({ v, form, error, info }: { v: View; form: LoginForm; error?: string; info?: MessageKey | null }) {
+  return (
+    <Layout v={v} title={v.t('login.title')}>
+      <div class="narrow card">
+        <h1 class="row">
+          <span>Kumquat</span>
+        </h1>
+        <Flash v={v} kind="info" message={info} />
+        {error ? (
+          <div class="flash error" role="alert" safe>
+            {error}
+          </div>
+        ) : (
+          ''
+        )}
+        <form method="post" action="/login">
+          <input type="hidden" name={CSRF_FIELD} value={v.csrf} />
+          <input type="hidden" name="next" value={form.next} />
+          <label for="email">{v.t('login.email')}</label>
+          <input id="email" name="email" type="email" autocomplete="username" required autofocus value={form.email} />
+          <label for="password">{v.t('login.password')}</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required />
+          <label class="inline">
+            <input type="checkbox" name="remember" value="1" checked={form.remember} /> {v.t('login.remember')}
+          </label>
+          <div class="actions">
+            <button type="submit">{v.t('login.submit')}</button>
+          </div>
+        </form>
+        <p class="muted row">
+          <a href="/login?lang=pt-BR" hreflang="pt-BR" lang="pt-BR">
+            Português
+          </a>
+          <a href="/login?lang=en" hreflang="en" lang="en">
+            English
+          </a>
+        </p>
+      </div>
+    </Layout>
+  )
+}

@@ -1,0 +1,17 @@
+// What every view receives: the translator, the viewer, the CSRF token and the current path.
+import type { Permission } from '../src/admin/permissions'
+import type { User } from '../src/admin/users-store'
+import type { Lang, MessageKey, Translate } from '../src/i18n'
+
+export interface View {
+  t: Translate
+  lang: Lang
+  user: User | null
+  csrf: string
+  path: string
+  timeZone: string
+  can(p: Permission): boolean
+  date(ms: number): string
+}
+
+export type Problems = Partial<Record<string, MessageKey>>
