@@ -15,7 +15,8 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ fd: 1, sync: false }),
+    // Synchronous writes: a line per request is cheap, and nothing is lost when the process dies.
+    destination ?? pino.destination({ fd: 1, sync: true }),
   )
 }
 
