@@ -14,6 +14,13 @@ import { realtimeRoutes } from './realtime/routes'
 /** Paths that work before the first admin exists. */
 const OPEN_BEFORE_SETUP = /^\/(setup|healthz|metrics|assets\/|favicon\.ico|api\/)/
 
+/** Webhook deliveries may carry up to 3 MB (Meta's limit); everything else the configured limit. */
+export const WEBHOOK_BODY_LIMIT = 4 * 1024 * 1024
+export function bodyLimitFor(ctx: Context, path: string): number {
+  if (path.startsWith('/webhooks/')) return WEBHOOK_BODY_LIMIT
+  return ctx.config.maxBodyBytes
+}
+
 const routeOf = new WeakMap<Request, string>()
 /** The matched route template (e.g. /admin/users/:id), for metrics labels. */
 export const matchedRoute = (request: Request) => routeOf.get(request) ?? 'unmatched'
@@ -26,7 +33,8 @@ export function createApp(ctx: Context) {
       .onRequest(({ request }) => {
         // Body limit before anything reads the body (Content-Length; Bun caps chunked bodies itself).
         const length = Number(request.headers.get('content-length') ?? 0)
-        if (length > ctx.config.maxBodyBytes) return errorResponse(ctx, request, tooLarge(ctx.config.maxBodyBytes), null)
+        const limit = bodyLimitFor(ctx, new URL(request.url).pathname)
+        if (length > limit) return errorResponse(ctx, request, tooLarge(limit), null)
         // First run: every page leads to the setup page until an admin exists.
         if (!hasUsers) {
           hasUsers = ctx.stores.users.count() > 0

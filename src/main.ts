@@ -143,5 +143,7 @@ main(process.argv.slice(2)).catch((err) => {
   if (err instanceof UsageError) fail(err.message, 64)
   if (err instanceof DatabaseTooNewError) fail(err.message, 65)
   if (err instanceof HttpError && err.details) fail(err.details.map((d) => `${d.field}: ${t('en', d.key)}`).join('; '))
-  fail((err as Error)?.stack ?? String(err))
+  // The message is what an installer needs; the stack only when asked for.
+  const e = err as Error
+  fail(process.env.LOG_LEVEL === 'debug' || !e?.message ? (e?.stack ?? String(err)) : e.message)
 })

@@ -1,6 +1,8 @@
 // The HTTP server around the app: one log line and one metrics sample per request, security
 // headers on every response, the peer address recorded, and a graceful stop.
-import { createApp, matchedRoute } from './app'
+import { bodyLimitFor, createApp, matchedRoute } from './app'
+import { errorResponse } from './http/error-response'
+import { tooLarge } from './http/errors'
 import type { Context } from './context'
 import { resolvedViewer } from './http/auth'
 import { rememberIp } from './http/client-ip'
@@ -13,8 +15,8 @@ export interface Running {
   stop(): Promise<void>
 }
 
-/** Largest body any route accepts; per-route limits are checked in the app. */
-const MAX_REQUEST_BODY = 8 * 1024 * 1024
+/** Largest body Bun accepts at all (uploads); per-route limits are enforced below and in the app. */
+const MAX_REQUEST_BODY = 110 * 1024 * 1024
 
 export async function startServer(ctx: Context): Promise<Running> {
   await assetsReady
@@ -29,7 +31,18 @@ export async function startServer(ctx: Context): Promise<Running> {
     idleTimeout: 30, // SSE streams ping every 15 s
     async fetch(request, srv) {
       const started = performance.now()
-      rememberIp(request, srv.requestIP(request)?.address)
+      const ip = srv.requestIP(request)?.address
+      rememberIp(request, ip)
+      // A body without Content-Length (chunked) is read up to the route's limit here, so an
+      // oversized one is refused with our 413 before anything parses it.
+      const bounded = await boundBody(ctx, request, bodyLimitFor(ctx, new URL(request.url).pathname))
+      if (bounded instanceof Response) {
+        applySecurityHeaders(bounded.headers, ctx.config.secure)
+        ctx.metrics.observe(request.method, 'body-limit', 413, (performance.now() - started) / 1000)
+        return bounded
+      }
+      if (bounded !== request) rememberIp(bounded, ip)
+      request = bounded
       const response = await app.handle(request)
       applySecurityHeaders(response.headers, ctx.config.secure)
       const ms = performance.now() - started
@@ -57,7 +70,8 @@ export async function startServer(ctx: Context): Promise<Running> {
       stopping ??= (async () => {
         ctx.hub.closeAll()
         ctx.hub.stop()
-        await server.stop(true)
+        // Let the streams just closed flush their end; force the rest after a moment.
+        await Promise.race([server.stop(false), Bun.sleep(1500).then(() => server.stop(true))])
         // Fold the WAL back into the database so a copied file is complete.
         ctx.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
         ctx.db.close()
@@ -65,4 +79,23 @@ export async function startServer(ctx: Context): Promise<Running> {
       return stopping
     },
   }
+}
+
+/** Reads a chunked body up to `limit` bytes; returns a Request over the bytes, or the 413 answer. */
+async function boundBody(ctx: Context, request: Request, limit: number): Promise<Request | Response> {
+  if (!request.body || request.headers.has('content-length')) return request
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      reader.cancel().catch(() => {})
+      return errorResponse(ctx, request, tooLarge(limit), null)
+    }
+    chunks.push(value)
+  }
+  return new Request(request.url, { method: request.method, headers: request.headers, body: Buffer.concat(chunks), signal: request.signal })
 }

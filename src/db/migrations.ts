@@ -2,6 +2,7 @@
 // and the compiled binary see the same bytes (a directory listing of embedded files is unsorted,
 // so the order is written here, explicitly).
 import m0001 from '../../migrations/0001_init.sql' with { type: 'text' }
+import m0002 from '../../migrations/0002_channels_tickets.sql' with { type: 'text' }
 
 export interface Migration {
   version: number
@@ -9,6 +10,9 @@ export interface Migration {
   sql: string
 }
 
-export const MIGRATIONS: Migration[] = [{ version: 1, name: '0001_init', sql: m0001 }]
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: '0001_init', sql: m0001 },
+  { version: 2, name: '0002_channels_tickets', sql: m0002 },
+]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

@@ -14,6 +14,19 @@ import type { StoredEvent } from './events-store'
 import { sseResponse } from './stream'
 import type { SseMessage } from './sse-format'
 
+/**
+ * Re-checked for every event: a user deactivated or moved to another sector while their stream is
+ * open stops receiving what they may no longer see.
+ */
+function stillAllowed(ctx: Context, userId: number) {
+  return (ev: StoredEvent) => {
+    const user = ctx.stores.users.get(userId)
+    if (!user?.active) return false
+    const topics = topicsFor(user)
+    return ev.topics.some((t) => topics.has(t))
+  }
+}
+
 /** The topics a user's streams listen to, from who they are and what they may see. */
 export function topicsFor(user: User): Set<string> {
   const topics = new Set([`user:${user.id}`, ...user.sector_ids.map((s) => `sector:${s}`)])
@@ -56,7 +69,7 @@ export function realtimeRoutes(ctx: Context) {
         signal: request.signal,
         topics: topicsFor(viewer.user),
         lastEventId: request.headers.get('last-event-id'),
-        allowed: () => true,
+        allowed: stillAllowed(ctx, viewer.user.id),
         render: (ev) => renderForPage(v, viewer.user, ev),
         // After a gap the page may be stale: redraw what the stream keeps live.
         snapshot: (reason) => {
@@ -76,7 +89,7 @@ export function realtimeRoutes(ctx: Context) {
           signal: request.signal,
           topics: topicsFor(viewer.user),
           lastEventId: request.headers.get('last-event-id'),
-          allowed: () => true,
+          allowed: stillAllowed(ctx, viewer.user.id),
           render: (ev) => ({ id: ev.id, event: ev.name, data: JSON.stringify(ev.data) }),
           // Events are state updates: after a gap, re-send the state this stream carries.
           snapshot: (reason) => {

@@ -1,0 +1,32 @@
+// Webhook deliveries as received. Insert → commit → acknowledge; a processor then works through
+// the pending ones in order, so a crash between acknowledging and processing resumes at start.
+import type { Database } from 'bun:sqlite'
+
+export interface InboundEvent {
+  id: number
+  channel_id: number
+  received_at: number
+  body: Uint8Array
+  attempts: number
+}
+
+export function inboundStore(db: Database) {
+  const insert = db.query<{ id: number }, [number, number, Uint8Array]>('INSERT INTO inbound_events (channel_id, received_at, body) VALUES (?, ?, ?) RETURNING id')
+  const pending = db.query<InboundEvent, [number, number]>(
+    "SELECT id, channel_id, received_at, body, attempts FROM inbound_events WHERE status = 'pending' AND id > ? ORDER BY id LIMIT ?",
+  )
+  const done = db.query<unknown, [number, number]>("UPDATE inbound_events SET status = 'done', processed_at = ?, error = NULL WHERE id = ?")
+  const failed = db.query<unknown, [string, number, number]>("UPDATE inbound_events SET status = 'failed', error = ?, attempts = attempts + 1, processed_at = ? WHERE id = ?")
+  const attempt = db.query<unknown, [string, number]>('UPDATE inbound_events SET attempts = attempts + 1, error = ? WHERE id = ?')
+  const count = db.query<{ n: number }, []>("SELECT count(*) AS n FROM inbound_events WHERE status = 'pending'")
+  return {
+    /** The durable write that must commit before the webhook is acknowledged. */
+    insert: (channelId: number, body: Uint8Array): number => insert.get(channelId, Date.now(), body)!.id,
+    pending: (afterId = 0, limit = 100): InboundEvent[] => pending.all(afterId, limit),
+    pendingCount: (): number => count.get()!.n,
+    markDone: (id: number) => done.run(Date.now(), id),
+    markFailed: (id: number, error: string) => failed.run(error, Date.now(), id),
+    recordAttempt: (id: number, error: string) => attempt.run(error, id),
+  }
+}
+export type InboundStore = ReturnType<typeof inboundStore>
