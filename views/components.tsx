@@ -9,8 +9,8 @@ export const CsrfField = ({ v }: { v: View }) => <input type="hidden" name={CSRF
 export function Flash({ v, kind, message }: { v: View; kind: 'ok' | 'error' | 'info'; message: MessageKey | null | undefined }) {
   if (!message) return ''
   return (
-    <div class={`flash ${kind}`} role={kind === 'error' ? 'alert' : 'status'} safe>
-      {v.t(message)}
+    <div class={`flash ${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {v.escape(message)}
     </div>
   )
 }
@@ -19,8 +19,8 @@ export function FieldError({ v, problems, field }: { v: View; problems: Problems
   const key = problems[field]
   if (!key) return ''
   return (
-    <p class="field-error" id={`${field}-error`} safe>
-      {v.t(key)}
+    <p class="field-error" id={`${field}-error`}>
+      {v.escape(key)}
     </p>
   )
 }
@@ -43,12 +43,12 @@ export function PresenceForm({ v, user }: { v: View; user: User }) {
     <form id="presence" class="presence" hx-post="/presence" hx-target="this" hx-swap="outerMorph" aria-label={v.t('presence.change')}>
       <PresenceDot status={user.presence} />
       <label class="skip" for="presence-status">
-        {v.t('presence.label')}
+        {v.escape('presence.label')}
       </label>
       <select id="presence-status" name="status" aria-label={v.t('presence.label')}>
         {options.map((o) => (
           <option value={o} selected={user.presence === o}>
-            {v.t(`presence.${o}`)}
+            {v.escape(`presence.${o}`)}
           </option>
         ))}
       </select>

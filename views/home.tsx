@@ -10,16 +10,16 @@ export function HomePage({ v, sectors, flash }: { v: View; sectors: Sector[]; fl
   return (
     <Layout v={v} title={v.t('home.title')}>
       <Flash v={v} kind="ok" message={flash} />
-      <h1 safe>{v.t('home.greeting', { name: user.name })}</h1>
+      <h1>{v.escape('home.greeting', { name: user.name })}</h1>
       <div class="grid">
         <section class="card" aria-labelledby="tickets-title">
-          <h2 id="tickets-title">{v.t('home.tickets_title')}</h2>
+          <h2 id="tickets-title">{v.escape('home.tickets_title')}</h2>
           <div id="my-tickets">
             <Empty title={v.t('home.tickets_empty')} hint={v.t('home.tickets_empty_hint')} />
           </div>
         </section>
         <section class="card" aria-labelledby="sectors-title">
-          <h2 id="sectors-title">{v.t('home.sectors_title')}</h2>
+          <h2 id="sectors-title">{v.escape('home.sectors_title')}</h2>
           {sectors.length ? (
             <ul>
               {sectors.map((s) => (
@@ -29,11 +29,11 @@ export function HomePage({ v, sectors, flash }: { v: View; sectors: Sector[]; fl
           ) : (
             <Empty title={v.t('home.sectors_empty')} />
           )}
-          <h2>{v.t('home.limits_title')}</h2>
+          <h2>{v.escape('home.limits_title')}</h2>
           <ul>
             {CHANNEL_TYPES.map((c) => (
               <li>
-                {v.t(`channel.${c}`)}: <strong safe>{String(user.limits[c])}</strong>
+                {v.escape(`channel.${c}`)}: <strong safe>{String(user.limits[c])}</strong>
               </li>
             ))}
           </ul>

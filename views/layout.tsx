@@ -39,7 +39,7 @@ export function Layout({ v, title, children }: { v: View; title: string; childre
         </head>
         <body hx-headers:inherited={user ? JSON.stringify({ [CSRF_HEADER]: v.csrf }) : undefined}>
           <a class="skip" href="#main">
-            {v.t('app.skip')}
+            {v.escape('app.skip')}
           </a>
           {user ? (
             <header class="topbar">
@@ -56,8 +56,8 @@ export function Layout({ v, title, children }: { v: View; title: string; childre
               <div class="userbox">
                 <PresenceForm v={v} user={user} />
                 <span class="live" data-live id="live-status" hx-sse:connect="/events" hx-swap="none">
-                  <span class="on">● {v.t('live.connected')}</span>
-                  <span class="off">{v.t('live.reconnecting')}</span>
+                  <span class="on">● {v.escape('live.connected')}</span>
+                  <span class="off">{v.escape('live.reconnecting')}</span>
                 </span>
                 <a href="/profile" safe>
                   {user.name}
@@ -65,7 +65,7 @@ export function Layout({ v, title, children }: { v: View; title: string; childre
                 <form method="post" action="/logout" class="row">
                   <input type="hidden" name="_csrf" value={v.csrf} />
                   <button type="submit" class="small secondary">
-                    {v.t('nav.logout')}
+                    {v.escape('nav.logout')}
                   </button>
                 </form>
               </div>

@@ -1,4 +1,5 @@
 // What page handlers share: who is looking, the View they render with, reading forms, answering HTML.
+import Html from '@kitajs/html'
 import type { Permission } from '../admin/permissions'
 import { can } from '../admin/permissions'
 import type { Context } from '../context'
@@ -18,8 +19,10 @@ export class LoginRequired extends Error {
 export function buildView(ctx: Context, request: Request, viewer: Viewer | null, csrf?: string): View {
   const lang = langOf(ctx, request, viewer)
   const user = viewer?.user ?? null
+  const t = translator(lang)
   return {
-    t: translator(lang),
+    t,
+    escape: (key, vars) => Html.escapeHtml(t(key, vars)),
     lang,
     user,
     csrf: csrf ?? viewer?.session?.csrf_token ?? '',

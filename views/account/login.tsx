@@ -28,15 +28,15 @@ export function LoginPage({ v, form, error, info }: { v: View; form: LoginForm; 
         <form method="post" action="/login">
           <input type="hidden" name={CSRF_FIELD} value={v.csrf} />
           <input type="hidden" name="next" value={form.next} />
-          <label for="email">{v.t('login.email')}</label>
+          <label for="email">{v.escape('login.email')}</label>
           <input id="email" name="email" type="email" autocomplete="username" required autofocus value={form.email} />
-          <label for="password">{v.t('login.password')}</label>
+          <label for="password">{v.escape('login.password')}</label>
           <input id="password" name="password" type="password" autocomplete="current-password" required />
           <label class="inline">
-            <input type="checkbox" name="remember" value="1" checked={form.remember} /> {v.t('login.remember')}
+            <input type="checkbox" name="remember" value="1" checked={form.remember} /> {v.escape('login.remember')}
           </label>
           <div class="actions">
-            <button type="submit">{v.t('login.submit')}</button>
+            <button type="submit">{v.escape('login.submit')}</button>
           </div>
         </form>
         <p class="muted row">

@@ -10,7 +10,7 @@ export function ProfilePage({ v, sessions, currentSessionId, tokens, permissions
   return (
     <Layout v={v} title={v.t('profile.title')}>
       <Flash v={v} kind="ok" message={flash} />
-      <h1>{v.t('profile.title')}</h1>
+      <h1>{v.escape('profile.title')}</h1>
       <div class="grid">
         <section class="card">
           <h2 safe>{user.name}</h2>
@@ -19,7 +19,7 @@ export function ProfilePage({ v, sessions, currentSessionId, tokens, permissions
           </p>
           <form method="post" action="/profile/language" class="row">
             <CsrfField v={v} />
-            <label for="language">{v.t('profile.language')}</label>
+            <label for="language">{v.escape('profile.language')}</label>
             <select id="language" name="language">
               <option value="pt-BR" selected={v.lang === 'pt-BR'}>
                 Português (Brasil)
@@ -29,12 +29,12 @@ export function ProfilePage({ v, sessions, currentSessionId, tokens, permissions
               </option>
             </select>
             <button type="submit" class="secondary">
-              {v.t('profile.save')}
+              {v.escape('profile.save')}
             </button>
           </form>
         </section>
         <section class="card">
-          <h2>{v.t('profile.permissions')}</h2>
+          <h2>{v.escape('profile.permissions')}</h2>
           {permissions.length ? (
             <ul>
               {permissions.map((p) => (
@@ -44,22 +44,22 @@ export function ProfilePage({ v, sessions, currentSessionId, tokens, permissions
               ))}
             </ul>
           ) : (
-            <p class="muted">{v.t('profile.permissions_none')}</p>
+            <p class="muted">{v.escape('profile.permissions_none')}</p>
           )}
         </section>
       </div>
       <section class="card">
-        <h2>{v.t('profile.sessions')}</h2>
-        <p class="hint">{v.t('profile.sessions_hint')}</p>
+        <h2>{v.escape('profile.sessions')}</h2>
+        <p class="hint">{v.escape('profile.sessions_hint')}</p>
         <div class="table-wrap">
           <table>
             <thead>
               <tr>
-                <th>{v.t('profile.session_device')}</th>
-                <th class="optional">{v.t('profile.session_ip')}</th>
-                <th class="optional">{v.t('profile.session_started')}</th>
-                <th>{v.t('profile.session_last_seen')}</th>
-                <th>{v.t('list.actions')}</th>
+                <th>{v.escape('profile.session_device')}</th>
+                <th class="optional">{v.escape('profile.session_ip')}</th>
+                <th class="optional">{v.escape('profile.session_started')}</th>
+                <th>{v.escape('profile.session_last_seen')}</th>
+                <th>{v.escape('list.actions')}</th>
               </tr>
             </thead>
             <tbody hx-target:inherited="closest tr" hx-swap:inherited="delete">
@@ -74,7 +74,7 @@ export function ProfilePage({ v, sessions, currentSessionId, tokens, permissions
                   </td>
                   <td safe>{v.date(s.last_seen_at)}</td>
                   <td>
-                    {s.id === currentSessionId ? <span class="badge ok">{v.t('profile.session_current')}</span> : <SessionAction v={v} session={s} />}
+                    {s.id === currentSessionId ? <span class="badge ok">{v.escape('profile.session_current')}</span> : <SessionAction v={v} session={s} />}
                   </td>
                 </tr>
               ))}
@@ -90,7 +90,7 @@ export function ProfilePage({ v, sessions, currentSessionId, tokens, permissions
 function SessionAction({ v, session }: { v: View; session: Session }) {
   return (
     <button type="button" class="small danger" hx-post={`/profile/sessions/${session.id}/revoke`} hx-confirm={v.t('profile.session_revoke') + '?'}>
-      {v.t('profile.session_revoke')}
+      {v.escape('profile.session_revoke')}
     </button>
   )
 }
@@ -99,11 +99,11 @@ function SessionAction({ v, session }: { v: View; session: Session }) {
 export function TokensSection({ v, tokens, problems, created, label = '' }: { v: View; tokens: ApiToken[]; problems: Problems; created: string | null; label?: string }) {
   return (
     <section class="card" id="tokens">
-      <h2>{v.t('profile.tokens')}</h2>
-      <p class="hint">{v.t('profile.tokens_hint')}</p>
+      <h2>{v.escape('profile.tokens')}</h2>
+      <p class="hint">{v.escape('profile.tokens_hint')}</p>
       {created ? (
         <div class="flash ok" role="status">
-          <p>{v.t('profile.token_created')}</p>
+          <p>{v.escape('profile.token_created')}</p>
           <div class="row">
             <code class="secret" id="new-token" safe>
               {created}
@@ -119,7 +119,7 @@ export function TokensSection({ v, tokens, problems, created, label = '' }: { v:
       <form class="row" hx-post="/profile/tokens" hx-target="#tokens" hx-swap="outerHTML">
         <CsrfField v={v} />
         <input type="text" name="label" maxlength="80" required placeholder={v.t('profile.token_label_placeholder')} aria-label={v.t('profile.token_label')} value={label} class="token-label" aria-invalid={problems.label ? 'true' : undefined} />
-        <button type="submit">{v.t('profile.token_create')}</button>
+        <button type="submit">{v.escape('profile.token_create')}</button>
       </form>
       <FieldError v={v} problems={problems} field="label" />
       {tokens.length ? (
@@ -127,11 +127,11 @@ export function TokensSection({ v, tokens, problems, created, label = '' }: { v:
           <table>
             <thead>
               <tr>
-                <th>{v.t('profile.token_label')}</th>
-                <th>{v.t('profile.token_prefix')}</th>
-                <th class="optional">{v.t('profile.token_created_at')}</th>
-                <th>{v.t('profile.token_last_used')}</th>
-                <th>{v.t('list.actions')}</th>
+                <th>{v.escape('profile.token_label')}</th>
+                <th>{v.escape('profile.token_prefix')}</th>
+                <th class="optional">{v.escape('profile.token_created_at')}</th>
+                <th>{v.escape('profile.token_last_used')}</th>
+                <th>{v.escape('list.actions')}</th>
               </tr>
             </thead>
             <tbody>
@@ -147,7 +147,7 @@ export function TokensSection({ v, tokens, problems, created, label = '' }: { v:
                   <td safe>{tk.last_used_at ? v.date(tk.last_used_at) : v.t('profile.token_never')}</td>
                   <td>
                     <button type="button" class="small danger" hx-post={`/profile/tokens/${tk.id}/revoke`} hx-target="#tokens" hx-swap="outerHTML" hx-confirm={v.t('profile.token_revoke') + '?'}>
-                      {v.t('profile.token_revoke')}
+                      {v.escape('profile.token_revoke')}
                     </button>
                   </td>
                 </tr>

@@ -13,28 +13,28 @@ export function SetupPage({ v, form, problems }: { v: View; form: SetupForm; pro
   return (
     <Layout v={v} title={v.t('setup.title')}>
       <div class="narrow card">
-        <h1>{v.t('setup.title')}</h1>
-        <p class="muted">{v.t('setup.intro')}</p>
+        <h1>{v.escape('setup.title')}</h1>
+        <p class="muted">{v.escape('setup.intro')}</p>
         {Object.keys(problems).length ? (
           <div class="flash error" role="alert">
-            {v.t('form.fix_errors')}
+            {v.escape('form.fix_errors')}
           </div>
         ) : (
           ''
         )}
         <form method="post" action="/setup" novalidate>
           <input type="hidden" name={CSRF_FIELD} value={v.csrf} />
-          <label for="name">{v.t('users.name')}</label>
+          <label for="name">{v.escape('users.name')}</label>
           <input id="name" name="name" type="text" required maxlength="120" autocomplete="name" value={form.name} aria-invalid={invalid('name')} />
           <FieldError v={v} problems={problems} field="name" />
-          <label for="email">{v.t('users.email')}</label>
+          <label for="email">{v.escape('users.email')}</label>
           <input id="email" name="email" type="email" required autocomplete="username" value={form.email} aria-invalid={invalid('email')} />
           <FieldError v={v} problems={problems} field="email" />
-          <label for="password">{v.t('users.password')}</label>
+          <label for="password">{v.escape('users.password')}</label>
           <input id="password" name="password" type="password" required minlength="8" autocomplete="new-password" aria-invalid={invalid('password')} />
           <FieldError v={v} problems={problems} field="password" />
           <div class="actions">
-            <button type="submit">{v.t('setup.submit')}</button>
+            <button type="submit">{v.escape('setup.submit')}</button>
           </div>
         </form>
       </div>

@@ -12,10 +12,10 @@ export function SectorsPage({ v, sectors, members, flash }: { v: View; sectors: 
     <Layout v={v} title={v.t('sectors.title')}>
       <Flash v={v} kind="ok" message={flash} />
       <div class="row spread">
-        <h1>{v.t('sectors.title')}</h1>
+        <h1>{v.escape('sectors.title')}</h1>
         {v.can('sectors.manage') ? (
           <a class="button" href="/admin/sectors/new">
-            {v.t('sectors.new')}
+            {v.escape('sectors.new')}
           </a>
         ) : (
           ''
@@ -30,10 +30,10 @@ export function SectorsPage({ v, sectors, members, flash }: { v: View; sectors: 
           <table>
             <thead>
               <tr>
-                <th>{v.t('sectors.name')}</th>
-                <th>{v.t('sectors.routing')}</th>
-                <th class="optional">{v.t('sectors.survey')}</th>
-                <th>{v.t('sectors.members')}</th>
+                <th>{v.escape('sectors.name')}</th>
+                <th>{v.escape('sectors.routing')}</th>
+                <th class="optional">{v.escape('sectors.survey')}</th>
+                <th>{v.escape('sectors.members')}</th>
               </tr>
             </thead>
             <tbody>
@@ -77,36 +77,36 @@ export function SectorFormPage({ v, sector, values, problems }: { v: View; secto
   return (
     <Layout v={v} title={title}>
       <p>
-        <a href="/admin/sectors">← {v.t('sectors.title')}</a>
+        <a href="/admin/sectors">← {v.escape('sectors.title')}</a>
       </p>
       <div class="card">
         <h1 safe>{sector ? sector.name : title}</h1>
         {Object.keys(problems).length ? (
           <div class="flash error" role="alert">
-            {v.t('form.fix_errors')}
+            {v.escape('form.fix_errors')}
           </div>
         ) : (
           ''
         )}
         <form method="post" action={sector ? `/admin/sectors/${sector.id}` : '/admin/sectors'} novalidate>
           <CsrfField v={v} />
-          <label for="name">{v.t('sectors.name')}</label>
+          <label for="name">{v.escape('sectors.name')}</label>
           <input id="name" name="name" type="text" required maxlength="120" value={values.name} aria-invalid={invalid('name')} />
           <FieldError v={v} problems={problems} field="name" />
           <fieldset>
-            <legend>{v.t('sectors.routing')}</legend>
+            <legend>{v.escape('sectors.routing')}</legend>
             <label class="inline">
-              <input type="radio" name="routing" value="auto" checked={values.routing === 'auto'} /> {v.t('sectors.routing_auto')}
+              <input type="radio" name="routing" value="auto" checked={values.routing === 'auto'} /> {v.escape('sectors.routing_auto')}
             </label>
             <label class="inline">
-              <input type="radio" name="routing" value="offer" checked={values.routing === 'offer'} /> {v.t('sectors.routing_offer')}
+              <input type="radio" name="routing" value="offer" checked={values.routing === 'offer'} /> {v.escape('sectors.routing_offer')}
             </label>
             <FieldError v={v} problems={problems} field="routing" />
           </fieldset>
-          <label for="offer_timeout_s">{v.t('sectors.offer_timeout')}</label>
+          <label for="offer_timeout_s">{v.escape('sectors.offer_timeout')}</label>
           <input id="offer_timeout_s" name="offer_timeout_s" type="number" min="5" max="600" value={values.offer_timeout_s} aria-invalid={invalid('offer_timeout_s')} />
           <FieldError v={v} problems={problems} field="offer_timeout_s" />
-          <label for="survey">{v.t('sectors.survey')}</label>
+          <label for="survey">{v.escape('sectors.survey')}</label>
           <select id="survey" name="survey">
             {SURVEYS.map((s) => (
               <option value={s} selected={values.survey === s} safe>
@@ -116,12 +116,12 @@ export function SectorFormPage({ v, sector, values, problems }: { v: View; secto
           </select>
           <FieldError v={v} problems={problems} field="survey" />
           <label class="inline">
-            <input type="checkbox" name="require_classification" value="1" checked={values.require_classification} /> {v.t('sectors.require_classification')}
+            <input type="checkbox" name="require_classification" value="1" checked={values.require_classification} /> {v.escape('sectors.require_classification')}
           </label>
           <div class="actions">
-            <button type="submit">{v.t('form.save')}</button>
+            <button type="submit">{v.escape('form.save')}</button>
             <a class="button secondary" href="/admin/sectors">
-              {v.t('form.cancel')}
+              {v.escape('form.cancel')}
             </a>
           </div>
         </form>

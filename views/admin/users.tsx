@@ -11,10 +11,10 @@ export function UsersPage({ v, users, q, next, prevAfter, flash }: { v: View; us
     <Layout v={v} title={v.t('users.title')}>
       <Flash v={v} kind="ok" message={flash} />
       <div class="row spread">
-        <h1>{v.t('users.title')}</h1>
+        <h1>{v.escape('users.title')}</h1>
         {v.can('users.manage') ? (
           <a class="button" href="/admin/users/new">
-            {v.t('users.new')}
+            {v.escape('users.new')}
           </a>
         ) : (
           ''
@@ -49,11 +49,11 @@ export function UsersRows({ v, users, q, next, prevAfter }: { v: View; users: Us
           <table>
             <thead>
               <tr>
-                <th>{v.t('users.name')}</th>
-                <th class="optional">{v.t('users.email')}</th>
-                <th>{v.t('users.profile')}</th>
-                <th>{v.t('users.presence')}</th>
-                <th>{v.t('users.status')}</th>
+                <th>{v.escape('users.name')}</th>
+                <th class="optional">{v.escape('users.email')}</th>
+                <th>{v.escape('users.profile')}</th>
+                <th>{v.escape('users.presence')}</th>
+                <th>{v.escape('users.status')}</th>
               </tr>
             </thead>
             <tbody>
@@ -75,7 +75,7 @@ export function UsersRows({ v, users, q, next, prevAfter }: { v: View; users: Us
                   <td id={`user-${u.id}-presence`}>
                     <PresenceCell v={v} user={u} />
                   </td>
-                  <td>{u.active ? <span class="badge ok">{v.t('users.active')}</span> : <span class="badge off">{v.t('users.inactive')}</span>}</td>
+                  <td>{u.active ? <span class="badge ok">{v.escape('users.active')}</span> : <span class="badge off">{v.escape('users.inactive')}</span>}</td>
                 </tr>
               ))}
             </tbody>
@@ -83,8 +83,8 @@ export function UsersRows({ v, users, q, next, prevAfter }: { v: View; users: Us
         </div>
       )}
       <nav class="pager" aria-label="pagination">
-        {prevAfter ? <a href={`/admin/users?${qs.slice(1)}`}>← {v.t('list.previous')}</a> : <span></span>}
-        {next ? <a href={`/admin/users?after=${next}${qs}`}>{v.t('list.next')} →</a> : ''}
+        {prevAfter ? <a href={`/admin/users?${qs.slice(1)}`}>← {v.escape('list.previous')}</a> : <span></span>}
+        {next ? <a href={`/admin/users?after=${next}${qs}`}>{v.escape('list.next')} →</a> : ''}
       </nav>
     </div>
   )
@@ -112,30 +112,30 @@ export function UserFormPage({ v, user, values, problems, profiles, sectors }: {
   return (
     <Layout v={v} title={title}>
       <p>
-        <a href="/admin/users">← {v.t('users.title')}</a>
+        <a href="/admin/users">← {v.escape('users.title')}</a>
       </p>
       <div class="card">
         <h1 safe>{user ? user.name : title}</h1>
         {Object.keys(problems).length ? (
           <div class="flash error" role="alert">
-            {v.t('form.fix_errors')}
+            {v.escape('form.fix_errors')}
           </div>
         ) : (
           ''
         )}
         <form method="post" action={action} novalidate>
           <CsrfField v={v} />
-          <label for="name">{v.t('users.name')}</label>
+          <label for="name">{v.escape('users.name')}</label>
           <input id="name" name="name" type="text" required maxlength="120" value={values.name} aria-invalid={invalid('name')} />
           <FieldError v={v} problems={problems} field="name" />
-          <label for="email">{v.t('users.email')}</label>
+          <label for="email">{v.escape('users.email')}</label>
           <input id="email" name="email" type="email" required value={values.email} aria-invalid={invalid('email')} />
           <FieldError v={v} problems={problems} field="email" />
-          <label for="password">{v.t('users.password')}</label>
+          <label for="password">{v.escape('users.password')}</label>
           <input id="password" name="password" type="password" autocomplete="new-password" minlength="8" aria-invalid={invalid('password')} />
-          <p class="hint">{v.t('users.password_hint')}</p>
+          <p class="hint">{v.escape('users.password_hint')}</p>
           <FieldError v={v} problems={problems} field="password" />
-          <label for="profile">{v.t('users.profile')}</label>
+          <label for="profile">{v.escape('users.profile')}</label>
           <select id="profile" name="profile" aria-invalid={invalid('profile')}>
             {profiles.map((p) => (
               <option value={String(p.id)} selected={values.profile_id === p.id} safe>
@@ -145,7 +145,7 @@ export function UserFormPage({ v, user, values, problems, profiles, sectors }: {
           </select>
           <FieldError v={v} problems={problems} field="profile" />
           <fieldset>
-            <legend>{v.t('users.sectors')}</legend>
+            <legend>{v.escape('users.sectors')}</legend>
             {sectors.length ? (
               <div class="checks">
                 {sectors.map((s) => (
@@ -156,16 +156,16 @@ export function UserFormPage({ v, user, values, problems, profiles, sectors }: {
                 ))}
               </div>
             ) : (
-              <p class="muted">{v.t('users.no_sectors')}</p>
+              <p class="muted">{v.escape('users.no_sectors')}</p>
             )}
             <FieldError v={v} problems={problems} field="sector_ids" />
           </fieldset>
           <fieldset>
-            <legend>{v.t('users.limits')}</legend>
+            <legend>{v.escape('users.limits')}</legend>
             <div class="limits">
               {CHANNEL_TYPES.map((c) => (
                 <div>
-                  <label for={`limit-${c}`}>{v.t(`channel.${c}`)}</label>
+                  <label for={`limit-${c}`}>{v.escape(`channel.${c}`)}</label>
                   <input id={`limit-${c}`} name={`limits.${c}`} type="number" min="0" max="1000" value={String(values.limits[c])} />
                 </div>
               ))}
@@ -173,9 +173,9 @@ export function UserFormPage({ v, user, values, problems, profiles, sectors }: {
             <FieldError v={v} problems={problems} field="limits" />
           </fieldset>
           <div class="actions">
-            <button type="submit">{v.t('form.save')}</button>
+            <button type="submit">{v.escape('form.save')}</button>
             <a class="button secondary" href="/admin/users">
-              {v.t('form.cancel')}
+              {v.escape('form.cancel')}
             </a>
           </div>
         </form>
@@ -183,7 +183,7 @@ export function UserFormPage({ v, user, values, problems, profiles, sectors }: {
           <form method="post" action={`/admin/users/${user.id}/${user.active ? 'deactivate' : 'activate'}`} class="actions" data-confirm={(user.active ? v.t('users.deactivate') : v.t('users.activate')) + '?'}>
             <CsrfField v={v} />
             <button type="submit" class={user.active ? 'danger' : 'secondary'}>
-              {user.active ? v.t('users.deactivate') : v.t('users.activate')}
+              {user.active ? v.escape('users.deactivate') : v.escape('users.activate')}
             </button>
           </form>
         ) : (
