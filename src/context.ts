@@ -8,7 +8,17 @@ import { profilesStore } from './admin/profiles-store'
 import { sectorsStore } from './admin/sectors-store'
 import { usersStore } from './admin/users-store'
 import type { Config } from './config'
+import { inboundStore } from './channels/inbound-store'
+import { outboxStore } from './channels/outbox-store'
+import { statusesStore } from './channels/statuses-store'
+import { channelsStore } from './channels/store'
 import { migrate } from './db/migrate'
+import { deriveKey } from './db/sealed'
+import { contactsStore } from './desk/contacts-store'
+import { mediaStore } from './desk/media-store'
+import { messagesStore } from './desk/messages-store'
+import { protocolStore } from './desk/protocol'
+import { ticketsStore } from './desk/tickets-store'
 import { openDatabase } from './db/open'
 import { apiTokensStore } from './http/api-tokens-store'
 import { Metrics } from './http/metrics'
@@ -21,7 +31,17 @@ import { Hub } from './realtime/hub'
 export function createContext(config: Config, log: Logger, db: Database = openDatabase(config.dataDir)) {
   migrate(db)
   const events = eventsStore(db)
+  const key = secretKey(config)
   const stores = {
+    channels: channelsStore(db, deriveKey(key)),
+    contacts: contactsStore(db),
+    tickets: ticketsStore(db),
+    messages: messagesStore(db),
+    media: mediaStore(db),
+    protocols: protocolStore(db),
+    inbound: inboundStore(db),
+    statuses: statusesStore(db),
+    outbox: outboxStore(db),
     users: usersStore(db),
     sectors: sectorsStore(db),
     profiles: profilesStore(db),
@@ -37,7 +57,11 @@ export function createContext(config: Config, log: Logger, db: Database = openDa
     stores,
     hub: new Hub(events, { retention: config.eventRetention, log }),
     metrics: new Metrics(),
-    secretKey: secretKey(config),
+    secretKey: key,
+    /** Media files, content-addressed. */
+    mediaDir: join(config.dataDir, 'media'),
+    /** Workers (webhook processor, outbox sender, media fetcher) wake each other through these. */
+    wake: { inbound: () => {}, outbox: () => {}, media: () => {} },
     startedAt: Date.now(),
   }
 }

@@ -1,4 +1,6 @@
-import type { MessageKey } from './pt-BR'
+import type { ptBR } from './pt-BR'
+
+type MessageKey = keyof typeof ptBR
 
 export const en: Record<MessageKey, string> = {
   'app.name': 'Kumquat',

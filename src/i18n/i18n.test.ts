@@ -1,16 +1,31 @@
 import { describe, expect, test } from 'bun:test'
+import { channelsCatalog } from './channels'
+import { deskCatalog } from './desk'
 import { en } from './en'
-import { langFromAcceptLanguage, t } from './index'
+import { catalogKeys, langFromAcceptLanguage, t } from './index'
 import { ptBR } from './pt-BR'
 
 describe('catalogs', () => {
   test('English has exactly the Portuguese keys, none empty, same placeholders', () => {
-    expect(Object.keys(en).sort()).toEqual(Object.keys(ptBR).sort())
-    for (const [key, text] of Object.entries(ptBR)) {
-      expect(text.length).toBeGreaterThan(0)
-      const vars = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort()
-      expect({ key, vars: vars(en[key as keyof typeof en]) }).toEqual({ key, vars: vars(text) })
+    expect(catalogKeys('en')).toEqual(catalogKeys('pt-BR'))
+    const pairs: [Record<string, string>, Record<string, string>][] = [
+      [ptBR, en],
+      [channelsCatalog['pt-BR'], channelsCatalog.en],
+      [deskCatalog['pt-BR'], deskCatalog.en],
+    ]
+    const vars = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort()
+    for (const [pt, english] of pairs) {
+      expect(Object.keys(english).sort()).toEqual(Object.keys(pt).sort())
+      for (const [key, text] of Object.entries(pt)) {
+        expect(text.length).toBeGreaterThan(0)
+        expect({ key, vars: vars(english[key]) }).toEqual({ key, vars: vars(text) })
+      }
     }
+  })
+
+  test('no key is defined by two catalogs', () => {
+    const all = [ptBR, channelsCatalog['pt-BR'], deskCatalog['pt-BR']].flatMap((c) => Object.keys(c))
+    expect(all.length).toBe(new Set(all).size)
   })
 
   test('t() substitutes variables and leaves unknown ones visible', () => {

@@ -1,12 +1,26 @@
 // t(lang, key, vars): the one way UI text is produced. pt-BR is the default, English second.
+// Each feature keeps its texts in its own catalog file (both languages side by side), so features
+// can grow without touching each other's files; the core texts live in pt-BR.ts / en.ts.
+import { channelsCatalog } from './channels'
+import { deskCatalog } from './desk'
 import { en } from './en'
-import { ptBR, type MessageKey } from './pt-BR'
+import { ptBR } from './pt-BR'
 
-export type { MessageKey }
 export type Lang = 'pt-BR' | 'en'
 export const LANGS: readonly Lang[] = ['pt-BR', 'en']
 
-const catalogs: Record<Lang, Record<MessageKey, string>> = { 'pt-BR': ptBR, en }
+const features = [channelsCatalog, deskCatalog] as const
+type KeysOf<T> = T extends unknown ? keyof T : never
+type FeatureKey = KeysOf<(typeof features)[number]['pt-BR']>
+export type MessageKey = keyof typeof ptBR | FeatureKey
+
+const catalogs = {
+  'pt-BR': Object.assign({}, ptBR, ...features.map((f) => f['pt-BR'])),
+  en: Object.assign({}, en, ...features.map((f) => f.en)),
+} as Record<Lang, Record<MessageKey, string>>
+
+/** Every catalog key, for the parity test. */
+export const catalogKeys = (lang: Lang) => Object.keys(catalogs[lang]).sort()
 
 export function t(lang: Lang, key: MessageKey, vars: Record<string, string | number> = {}): string {
   const text = catalogs[lang][key] ?? ptBR[key] ?? key

@@ -166,4 +166,4 @@ export const ptBR = {
   'error.unsupported_media_type': 'Tipo de conteúdo não suportado.',
 } as const
 
-export type MessageKey = keyof typeof ptBR
+
