@@ -23,7 +23,7 @@ const catalogs = {
 export const catalogKeys = (lang: Lang) => Object.keys(catalogs[lang]).sort()
 
 export function t(lang: Lang, key: MessageKey, vars: Record<string, string | number> = {}): string {
-  const text = catalogs[lang][key] ?? ptBR[key] ?? key
+  const text = catalogs[lang][key] ?? catalogs['pt-BR'][key] ?? key
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole))
 }
 
