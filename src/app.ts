@@ -5,6 +5,10 @@ import { Elysia } from 'elysia'
 import { accountRoutes } from './account/routes'
 import { adminPages } from './admin/pages'
 import { apiRoutes } from './api/routes'
+import { channelsAdmin } from './channels/admin'
+import { whatsappWebhook } from './channels/whatsapp/webhook'
+import { deskApi } from './desk/api'
+import { deskPages } from './desk/pages'
 import type { Context } from './context'
 import { isApiPath, errorResponse } from './http/error-response'
 import { tooLarge } from './http/errors'
@@ -16,8 +20,12 @@ const OPEN_BEFORE_SETUP = /^\/(setup|healthz|metrics|assets\/|favicon\.ico|api\/
 
 /** Webhook deliveries may carry up to 3 MB (Meta's limit); everything else the configured limit. */
 export const WEBHOOK_BODY_LIMIT = 4 * 1024 * 1024
+/** Agents' and API file uploads: WhatsApp documents go up to 100 MB (whatsapp.md §5). */
+export const UPLOAD_BODY_LIMIT = 101 * 1024 * 1024
+const UPLOAD_PATH = /^\/(api\/v1\/)?tickets\/[^/]+\/messages$/
 export function bodyLimitFor(ctx: Context, path: string): number {
   if (path.startsWith('/webhooks/')) return WEBHOOK_BODY_LIMIT
+  if (UPLOAD_PATH.test(path)) return Math.max(UPLOAD_BODY_LIMIT, ctx.config.maxBodyBytes)
   return ctx.config.maxBodyBytes
 }
 
@@ -66,6 +74,10 @@ export function createApp(ctx: Context) {
       .use(adminPages(ctx))
       .use(realtimeRoutes(ctx))
       .use(apiRoutes(ctx))
+      .use(channelsAdmin(ctx))
+      .use(deskApi(ctx))
+      .use(deskPages(ctx))
+      .use(whatsappWebhook(ctx))
   )
 }
 

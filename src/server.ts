@@ -8,6 +8,10 @@ import { resolvedViewer } from './http/auth'
 import { rememberIp } from './http/client-ip'
 import { applySecurityHeaders } from './http/security-headers'
 import { assetsReady } from './http/assets'
+import { startInboundProcessor } from './channels/processor'
+import { startMediaFetcher } from './channels/whatsapp/media-fetch'
+import { startOutboxSender } from './channels/whatsapp/sender'
+import type { WorkerLoop } from './channels/worker-loop'
 
 export interface Running {
   port: number
@@ -22,6 +26,7 @@ export async function startServer(ctx: Context): Promise<Running> {
   await assetsReady
   const app = createApp(ctx)
   ctx.hub.start()
+  const workers = startWorkers(ctx)
 
   const server = Bun.serve({
     port: ctx.config.port,
@@ -70,6 +75,7 @@ export async function startServer(ctx: Context): Promise<Running> {
       stopping ??= (async () => {
         ctx.hub.closeAll()
         ctx.hub.stop()
+        await Promise.all(workers.map((w) => w.stop()))
         // Let the streams just closed flush their end; force the rest after a moment.
         await Promise.race([server.stop(false), Bun.sleep(1500).then(() => server.stop(true))])
         // Fold the WAL back into the database so a copied file is complete.
@@ -98,4 +104,15 @@ async function boundBody(ctx: Context, request: Request, limit: number): Promise
     chunks.push(value)
   }
   return new Request(request.url, { method: request.method, headers: request.headers, body: Buffer.concat(chunks), signal: request.signal })
+}
+
+/** Background work that only the server does (CLI commands never start it). */
+function startWorkers(ctx: Context): WorkerLoop[] {
+  const inbound = startInboundProcessor(ctx)
+  const media = startMediaFetcher(ctx)
+  const outbox = startOutboxSender(ctx)
+  ctx.wake.inbound = inbound.wake
+  ctx.wake.media = media.wake
+  ctx.wake.outbox = outbox.wake
+  return [inbound, media, outbox]
 }

@@ -36,6 +36,7 @@ export function mediaStore(db: Database) {
   const failed = db.query<unknown, [string, number, number]>(
     "UPDATE media SET status = 'failed', attempts = attempts + 1, error = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ?",
   )
+  const setProvider = db.query<unknown, [string, number, number]>('UPDATE media SET provider_media_id = ?, updated_at = ? WHERE id = ?')
   const requeue = db.query<unknown, [number, number, number]>(
     "UPDATE media SET status = 'pending', attempts = 0, next_attempt_at = ?, error = NULL, updated_at = ? WHERE id = ? AND status = 'failed'",
   )
@@ -51,6 +52,8 @@ export function mediaStore(db: Database) {
     markReady: (id: number, sha256: string, size: number, mime: string) => ready.run(sha256, size, mime, Date.now(), id),
     retryLater: (id: number, at: number, error: string) => retry.run(at, error, Date.now(), id),
     markFailed: (id: number, error: string) => failed.run(error, Date.now(), id),
+    /** The id the provider gave an upload of this file (reused for later sends). */
+    setProviderId: (id: number, providerId: string) => setProvider.run(providerId, Date.now(), id),
     /** The agent's "tentar novamente" on a failed download. */
     requeue: (id: number): boolean => requeue.run(Date.now(), Date.now(), id).changes > 0,
   }

@@ -82,6 +82,8 @@ export function messagesStore(db: Database) {
     'SELECT id FROM messages WHERE channel_id = ? AND reply_to_external_id = ? AND reply_to_id IS NULL',
   )
   const setReplyTo = db.query<unknown, [number, number]>('UPDATE messages SET reply_to_id = ? WHERE id = ?')
+  const byMedia = db.query<Row, [number]>(`${SELECT} WHERE m.media_id = ? ORDER BY m.id`)
+  const setExtra = db.query<unknown, [string | null, string | null, number, number]>('UPDATE messages SET extra = ?, text = ?, updated_at = ? WHERE id = ?')
   const reactionsOf = db.query<Row, [number]>(`${SELECT} WHERE m.reply_to_id = ? AND m.type = 'reaction' ORDER BY m.id`)
 
   return {
@@ -96,6 +98,10 @@ export function messagesStore(db: Database) {
     /** Oldest first, after the cursor id. */
     ofTicket: (ticketId: number, after = 0, limit = 1000): Message[] => ofTicket.all(ticketId, after, limit).map(toMessage),
     reactionsOf: (messageId: number): Message[] => reactionsOf.all(messageId).map(toMessage),
+    byMedia: (mediaId: number): Message[] => byMedia.all(mediaId).map(toMessage),
+    /** Edits and revokes change a message in place (the original text is kept in extra). */
+    setExtraAndText: (id: number, extra: Record<string, unknown> | null, text: string | null) =>
+      setExtra.run(extra && Object.keys(extra).length ? JSON.stringify(extra) : null, text, Date.now(), id),
     /** Call inside a write transaction. */
     insert(m: NewMessage): number {
       const id = insert.get({

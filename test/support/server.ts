@@ -20,7 +20,7 @@ export interface TestServer {
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kumquat-test-'))
   const config = loadConfig({ KUMQUAT_PORT: '0', KUMQUAT_HOST: '127.0.0.1', KUMQUAT_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env })
-  const ctx = createContext(config, createLogger('silent'))
+  const ctx = createContext(config, createLogger((process.env.TEST_LOG_LEVEL as 'debug') ?? 'silent'))
   const server = await startServer(ctx)
   return {
     url: `http://127.0.0.1:${server.port}`,
