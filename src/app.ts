@@ -8,6 +8,7 @@ import { apiRoutes } from './api/routes'
 import { channelsAdmin } from './channels/admin'
 import { whatsappWebhook } from './channels/whatsapp/webhook'
 import { deskApi } from './desk/api'
+import { MAX_UPLOAD_BYTES } from './desk/file-types'
 import { deskPages } from './desk/pages'
 import type { Context } from './context'
 import { isApiPath, errorResponse } from './http/error-response'
@@ -20,12 +21,12 @@ const OPEN_BEFORE_SETUP = /^\/(setup|healthz|metrics|assets\/|favicon\.ico|api\/
 
 /** Webhook deliveries may carry up to 3 MB (Meta's limit); everything else the configured limit. */
 export const WEBHOOK_BODY_LIMIT = 4 * 1024 * 1024
-/** Agents' and API file uploads: WhatsApp documents go up to 100 MB (whatsapp.md §5). */
-export const UPLOAD_BODY_LIMIT = 101 * 1024 * 1024
+/** Agents' and API file uploads (multipart only): WhatsApp documents go up to 100 MB (whatsapp.md §5). */
+export const UPLOAD_BODY_LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
 const UPLOAD_PATH = /^\/(api\/v1\/)?tickets\/[^/]+\/messages$/
-export function bodyLimitFor(ctx: Context, path: string): number {
+export function bodyLimitFor(ctx: Context, path: string, contentType: string | null = null): number {
   if (path.startsWith('/webhooks/')) return WEBHOOK_BODY_LIMIT
-  if (UPLOAD_PATH.test(path)) return Math.max(UPLOAD_BODY_LIMIT, ctx.config.maxBodyBytes)
+  if (UPLOAD_PATH.test(path) && contentType?.startsWith('multipart/form-data')) return Math.max(UPLOAD_BODY_LIMIT, ctx.config.maxBodyBytes)
   return ctx.config.maxBodyBytes
 }
 
@@ -36,12 +37,12 @@ export const matchedRoute = (request: Request) => routeOf.get(request) ?? 'unmat
 export function createApp(ctx: Context) {
   let hasUsers = ctx.stores.users.count() > 0
 
-  return (
+  const app = (
     new Elysia({ normalize: false, aot: true })
       .onRequest(({ request }) => {
         // Body limit before anything reads the body (Content-Length; Bun caps chunked bodies itself).
         const length = Number(request.headers.get('content-length') ?? 0)
-        const limit = bodyLimitFor(ctx, new URL(request.url).pathname)
+        const limit = bodyLimitFor(ctx, new URL(request.url).pathname, request.headers.get('content-type'))
         if (length > limit) return errorResponse(ctx, request, tooLarge(limit), null)
         // First run: every page leads to the setup page until an admin exists.
         if (!hasUsers) {
@@ -59,7 +60,7 @@ export function createApp(ctx: Context) {
       .use(
         openapi({
           path: '/api/v1/openapi',
-          specPath: '/api/v1/openapi.json',
+          specPath: OPENAPI_RAW,
           provider: null,
           exclude: { paths: [/^(?!\/api\/v1\/)/], staticFile: true },
           documentation: {
@@ -79,6 +80,26 @@ export function createApp(ctx: Context) {
       .use(deskPages(ctx))
       .use(whatsappWebhook(ctx))
   )
+  app.get('/api/v1/openapi.json', async () => withRequestBodies(await (await app.handle(new Request(`http://localhost${OPENAPI_RAW}`))).json(), app.routes))
+  return app
+}
+
+const OPENAPI_RAW = '/api/v1/openapi.raw.json'
+
+/**
+ * The OpenAPI plugin leaves `requestBody.content` empty for routes whose permission check runs in
+ * a parse hook (ours: permission before validation). Fill it from each route's body schema, so
+ * the document still comes from the same schemas that validate requests.
+ */
+function withRequestBodies(doc: { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>> }, routes: { method: string; path: string; hooks: { body?: unknown } }[]) {
+  delete doc.paths?.[OPENAPI_RAW]
+  for (const route of routes) {
+    const op = doc.paths?.[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()]
+    if (!op?.requestBody || !route.hooks.body) continue
+    if (op.requestBody.content && Object.keys(op.requestBody.content).length) continue
+    op.requestBody.content = { 'application/json': { schema: route.hooks.body } }
+  }
+  return doc
 }
 
 export { isApiPath }

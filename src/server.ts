@@ -40,7 +40,7 @@ export async function startServer(ctx: Context): Promise<Running> {
       rememberIp(request, ip)
       // A body without Content-Length (chunked) is read up to the route's limit here, so an
       // oversized one is refused with our 413 before anything parses it.
-      const bounded = await boundBody(ctx, request, bodyLimitFor(ctx, new URL(request.url).pathname))
+      const bounded = await boundBody(ctx, request, bodyLimitFor(ctx, new URL(request.url).pathname, request.headers.get('content-type')))
       if (bounded instanceof Response) {
         applySecurityHeaders(bounded.headers, ctx.config.secure)
         ctx.metrics.observe(request.method, 'body-limit', 413, (performance.now() - started) / 1000)

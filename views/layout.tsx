@@ -13,8 +13,10 @@ interface NavItem {
 
 function navItems(v: View): NavItem[] {
   const items: NavItem[] = [{ href: '/', label: v.t('nav.home') }]
+  if (v.user) items.push({ href: '/tickets', label: v.t('desk.nav') })
   if (v.can('users.view')) items.push({ href: '/admin/users', label: v.t('nav.users') })
   if (v.can('sectors.view')) items.push({ href: '/admin/sectors', label: v.t('nav.sectors') })
+  if (v.can('channels.manage')) items.push({ href: '/admin/channels', label: v.t('nav.channels') })
   return items
 }
 

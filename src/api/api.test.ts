@@ -214,3 +214,23 @@ describe('OpenAPI', () => {
     expect(doc.paths['/api/v1/users'].post.requestBody).toBeDefined()
   })
 })
+
+describe('OpenAPI request bodies', () => {
+  test('POST/PATCH operations carry their JSON schema even though permission is checked at parse time', async () => {
+    const doc = await (await fetch(s.url + '/api/v1/openapi.json')).json()
+    const body = doc.paths['/api/v1/users'].post.requestBody.content['application/json'].schema
+    expect(body.required).toEqual(['name', 'email', 'profile'])
+    expect(body.additionalProperties).toBe(false)
+    expect(doc.paths['/api/v1/sectors/{id}'].patch.requestBody.content['application/json'].schema.properties.routing).toBeDefined()
+    expect(doc.paths['/api/v1/openapi.raw.json']).toBeUndefined()
+  })
+})
+
+describe('permission before params and query validation', () => {
+  test('an agent gets 403, not 400, for a malformed id or query', async () => {
+    expect((await api('/api/v1/users/abc', agent.token)).status).toBe(403)
+    expect((await api('/api/v1/users?limit=999', agent.token)).status).toBe(403)
+    expect((await api('/api/v1/sectors/abc', agent.token, { method: 'PATCH', body: '{' })).status).toBe(403)
+    expect((await api('/api/v1/users/abc', admin.token)).status).toBe(400)
+  })
+})

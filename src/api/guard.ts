@@ -1,6 +1,7 @@
-// API authentication and permission, checked BEFORE the body is parsed or validated (api.md: a
-// caller without the permission gets 403 whatever it sends). The `permission` macro runs the check
-// in the parse hook (bodies) and again in beforeHandle (bodiless requests); the answer is cached.
+// API authentication and permission, checked BEFORE anything the caller sent is parsed or
+// validated (api.md: a caller without the permission gets 403 whatever it sends). The `permission`
+// macro checks in the parse hook (before a body is read) and in transform (before params, query
+// and body are validated, for bodiless requests too); the viewer lookup is cached per request.
 import { Elysia } from 'elysia'
 import { can, type Permission } from '../admin/permissions'
 import type { Context } from '../context'
@@ -26,7 +27,7 @@ export const apiGuard = (ctx: Context) =>
       parse({ request }) {
         check(ctx, request, permission)
       },
-      beforeHandle({ request }) {
+      transform({ request }) {
         check(ctx, request, permission)
       },
     }),

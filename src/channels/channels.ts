@@ -4,7 +4,7 @@
 // returned, never audited, never logged — only the names of the ones replaced are recorded.
 import type { Context } from '../context'
 import { write } from '../db/open'
-import { badRequest, HttpError, type FieldProblem } from '../http/errors'
+import { badRequest, HttpError, notFound, type FieldProblem } from '../http/errors'
 import { randomToken } from '../http/tokens'
 import { t, type Lang } from '../i18n'
 import type { Channel, ChannelType, WhatsAppSecrets, WhatsAppSettings } from './store'
@@ -164,7 +164,7 @@ const exists = () => new HttpError(409, 'channel_exists', 'channels.exists', {},
 const auditSettings = (s: WhatsAppSettings) => ({ phone_number_id: s.phone_number_id, waba_id: s.waba_id, graph_base_url: s.graph_base_url, graph_version: s.graph_version })
 
 export function createChannel(ctx: Context, actorId: number | null, input: ChannelInput, ip: string | null = null): Channel {
-  if ((input.type ?? 'whatsapp') !== 'whatsapp') assertSupportedType(input)
+  assertSupportedType(input)
   const { value, problems } = validateWhatsApp(ctx, input, null)
   if (problems.length) throw badRequest('validation_failed', 'error.validation', problems)
   const lookup = value.settings.phone_number_id
@@ -197,27 +197,29 @@ export function createChannel(ctx: Context, actorId: number | null, input: Chann
 
 export function updateChannel(ctx: Context, actorId: number | null, existing: Channel, input: ChannelInput, ip: string | null = null): Channel {
   if (existing.type !== 'whatsapp') throw badRequest('unsupported_channel_type', 'channels.unsupported_type')
-  const { value, problems } = validateWhatsApp(ctx, input, existing)
-  if (problems.length) throw badRequest('validation_failed', 'error.validation', problems)
-  const lookup = value.settings.phone_number_id
   write(ctx.db, () => {
+    // Validated over the channel as it is inside the write transaction (validation is synchronous
+    // and cheap), so fields and secrets not given keep what a concurrent change just stored.
+    const fresh = ctx.stores.channels.get(existing.id)
+    if (!fresh) throw notFound()
+    const { value, problems } = validateWhatsApp(ctx, input, fresh)
+    if (problems.length) throw badRequest('validation_failed', 'error.validation', problems)
+    const lookup = value.settings.phone_number_id
     const other = ctx.stores.channels.byLookup('whatsapp', lookup)
-    if (other && other.id !== existing.id) throw exists()
-    // Re-read inside the transaction so a concurrent connection test's settings are not lost.
-    const fresh = ctx.stores.channels.get(existing.id)!
-    const settings = { ...fresh.settings, ...value.settings }
+    if (other && other.id !== fresh.id) throw exists()
+    const settings: Record<string, unknown> = { ...value.settings }
     if (lookup !== (fresh.settings as Partial<WhatsAppSettings>).phone_number_id) {
       // Another number: what the last test learnt about the old one no longer applies.
       settings.display_phone_number = null
       settings.verified_name = null
       settings.quality_rating = null
     }
-    ctx.stores.channels.update(existing.id, { name: value.name, sector_id: value.sector_id, bot_flow_id: value.bot_flow_id, settings, secrets: { ...value.secrets }, lookup_key: lookup })
+    ctx.stores.channels.update(fresh.id, { name: value.name, sector_id: value.sector_id, bot_flow_id: value.bot_flow_id, settings, secrets: { ...value.secrets }, lookup_key: lookup })
     ctx.stores.audit.record({
       actor_id: actorId,
       action: 'channel.update',
       object_type: 'channel',
-      object_id: existing.id,
+      object_id: fresh.id,
       ip,
       details: { name: value.name, sector_id: value.sector_id, bot_flow_id: value.bot_flow_id, ...auditSettings(value.settings), secrets_replaced: value.secretsGiven },
     })
@@ -260,7 +262,7 @@ export function channelJson(ctx: Context, c: Channel) {
 // ---- connection test ---------------------------------------------------------------------------
 
 export type TestResult =
-  | { ok: true; display_phone_number: string | null; verified_name: string | null; quality_rating: string | null }
+  | { ok: true; display_phone_number: string | null; verified_name: string | null; quality_rating: string | null; resumed: boolean }
   | { ok: false; error: { code: string; message: string; graph_code: number | null; details: string | null } }
 
 const hostOf = (url: string) => {
@@ -308,14 +310,20 @@ export async function testChannel(ctx: Context, actorId: number | null, channel:
     else ctx.log.warn({ channel_id: channel.id, http_status: err.status, graph_code: err.code, code: error.code }, 'channel test failed')
     return { ok: false, error }
   }
-  write(ctx.db, () => {
+  const resumed = write(ctx.db, () => {
     const fresh = ctx.stores.channels.get(channel.id)
     // Changed meanwhile to another number (or deleted): this answer is about a number it no longer has.
-    if (!fresh || (fresh.settings as Partial<WhatsAppSettings>).phone_number_id !== settings.phone_number_id) return
+    if (!fresh || (fresh.settings as Partial<WhatsAppSettings>).phone_number_id !== settings.phone_number_id) return false
     const secrets = ctx.stores.channels.secrets(channel.id)
     ctx.stores.channels.update(channel.id, { name: fresh.name, sector_id: fresh.sector_id, bot_flow_id: fresh.bot_flow_id, settings: { ...fresh.settings, ...info }, secrets, lookup_key: fresh.settings.phone_number_id as string })
-    ctx.stores.audit.record({ actor_id: actorId, action: 'channel.test', object_type: 'channel', object_id: channel.id, ip, details: { ok: true, verified_name: info.verified_name, quality_rating: info.quality_rating } })
+    // The sender pauses a channel on token/permission/lock errors (whatsapp.md §4: "resume when
+    // fixed"); a call that works with the stored token now is the proof it is fixed.
+    const resume = fresh.status === 'paused'
+    if (resume) ctx.stores.channels.setStatus(channel.id, 'active', null)
+    ctx.stores.audit.record({ actor_id: actorId, action: 'channel.test', object_type: 'channel', object_id: channel.id, ip, details: { ok: true, verified_name: info.verified_name, quality_rating: info.quality_rating, resumed: resume } })
+    return resume
   })
-  ctx.log.info({ channel_id: channel.id, quality_rating: info.quality_rating }, 'channel test ok')
-  return { ok: true, ...info }
+  if (resumed) ctx.wake.outbox()
+  ctx.log.info({ channel_id: channel.id, quality_rating: info.quality_rating, resumed }, 'channel test ok')
+  return { ok: true, ...info, resumed }
 }

@@ -22,20 +22,35 @@ export function startInboundProcessor(ctx: Context) {
       }
       let media = 0
       let outbound = 0
-      for (const event of batch) {
-        try {
-          const r = write(ctx.db, () => {
+      // The whole batch in one transaction (one fsync); if any delivery in it fails, the batch
+      // rolls back and is redone one delivery per transaction, so one bad delivery cannot hold
+      // up the others.
+      try {
+        write(ctx.db, () => {
+          for (const event of batch) {
             const r = ingestDelivery(ctx, event.body)
             ctx.stores.inbound.markDone(event.id)
-            return r
-          })
-          media += r.media
-          outbound += r.outbound
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err)
-          ctx.log.error({ err, inbound_event: event.id }, 'whatsapp delivery processing failed')
-          write(ctx.db, () => (event.attempts + 1 >= MAX_ATTEMPTS ? ctx.stores.inbound.markFailed(event.id, message) : ctx.stores.inbound.recordAttempt(event.id, message)))
-          lastFailedId = event.id
+            media += r.media
+            outbound += r.outbound
+          }
+        })
+      } catch {
+        media = outbound = 0
+        for (const event of batch) {
+          try {
+            const r = write(ctx.db, () => {
+              const r = ingestDelivery(ctx, event.body)
+              ctx.stores.inbound.markDone(event.id)
+              return r
+            })
+            media += r.media
+            outbound += r.outbound
+          } catch (err) {
+            const message = err instanceof Error ? err.message : String(err)
+            ctx.log.error({ err, inbound_event: event.id }, 'whatsapp delivery processing failed')
+            write(ctx.db, () => (event.attempts + 1 >= MAX_ATTEMPTS ? ctx.stores.inbound.markFailed(event.id, message) : ctx.stores.inbound.recordAttempt(event.id, message)))
+            lastFailedId = event.id
+          }
         }
       }
       ctx.hub.wake()

@@ -3,6 +3,7 @@
 // so the order is written here, explicitly).
 import m0001 from '../../migrations/0001_init.sql' with { type: 'text' }
 import m0002 from '../../migrations/0002_channels_tickets.sql' with { type: 'text' }
+import m0003 from '../../migrations/0003_indexes.sql' with { type: 'text' }
 
 export interface Migration {
   version: number
@@ -13,6 +14,7 @@ export interface Migration {
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: '0001_init', sql: m0001 },
   { version: 2, name: '0002_channels_tickets', sql: m0002 },
+  { version: 3, name: '0003_indexes', sql: m0003 },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

@@ -115,7 +115,7 @@ export function detectFileType(bytes: Uint8Array, declaredName?: string | null):
   if (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a') return null // WhatsApp takes no GIF
   if (ascii(b, 0, 5) === '%PDF-') return TYPES.pdf
   if (ascii(b, 0, 4) === 'OggS') return ogg(b)
-  if (ascii(b, 0, 6) === '#!AMR\n') return TYPES.amr // AMR-NB only ('#!AMR-WB\n' is refused)
+  if (ascii(b, 0, 5) === '#!AMR') return ascii(b, 0, 6) === '#!AMR\n' ? TYPES.amr : null // AMR-NB only, no AMR-WB
   if (ascii(b, 0, 3) === 'ID3') return id3(b)
   if (b[0] === 0xff) return mpegAudio(b, 0)
   if (ascii(b, 4, 4) === 'ftyp') return isoMedia(b)

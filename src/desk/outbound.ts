@@ -53,14 +53,17 @@ export function insertOutbound(ctx: Context, t: Ticket, o: Outbound): Message {
 }
 
 /**
- * Queues a message from an agent, the API or the system. Free-form messages need the WhatsApp
- * 24-hour window open (409 whatsapp_window_closed otherwise); notes and templates do not.
+ * Queues a message from an agent, the API or the system. A closed ticket takes nothing (409
+ * ticket_closed); free-form messages need the WhatsApp 24-hour window open (409
+ * whatsapp_window_closed); notes and templates do not. `insertMedia` runs inside the same
+ * transaction after the checks, so a refused message leaves no orphan media row.
  */
-export function queueOutbound(ctx: Context, ticket: Ticket, o: Outbound): Message {
+export function queueOutbound(ctx: Context, ticket: Ticket, o: Outbound, insertMedia?: () => number): Message {
   const message = write(ctx.db, () => {
     const t = ctx.stores.tickets.get(ticket.id)!
+    if (t.status === 'closed') throw conflict('ticket_closed', 'desk.ticket_closed')
     if (o.type !== 'note' && o.type !== 'template' && !windowOpen(t)) throw conflict('whatsapp_window_closed', 'desk.window_closed')
-    return insertOutbound(ctx, t, o)
+    return insertOutbound(ctx, t, insertMedia ? { ...o, media_id: insertMedia() } : o)
   })
   ctx.hub.wake()
   ctx.wake.outbox()

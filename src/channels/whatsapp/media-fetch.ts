@@ -4,6 +4,7 @@
 // "mídia indisponível" with a retry button.
 import type { Context } from '../../context'
 import { write } from '../../db/open'
+import { detectFileType } from '../../desk/file-types'
 import { sameSha256, storeMediaFile } from '../../desk/media-files'
 import type { Media } from '../../desk/media-store'
 import type { WhatsAppSecrets, WhatsAppSettings } from '../store'
@@ -43,8 +44,11 @@ async function fetchOne(ctx: Context, media: Media) {
     const bytes = await client.download(info.url, MAX_BYTES)
     const sha = storeMediaFile(ctx, bytes)
     if (!sameSha256(media.expected_sha256, sha) || !sameSha256(info.sha256, sha)) throw new Error('sha256 does not match what Meta announced')
+    // The type we serve is the one the bytes say, not the one announced (which is only a fallback
+    // for formats we do not recognise; those are served as attachments in a sandbox anyway).
+    const detected = detectFileType(bytes, media.filename)
     write(ctx.db, () => {
-      ctx.stores.media.markReady(media.id, sha, bytes.byteLength, info.mime_type || media.mime_type)
+      ctx.stores.media.markReady(media.id, sha, bytes.byteLength, detected?.mime ?? (info.mime_type || media.mime_type))
       for (const m of ctx.stores.messages.byMedia(media.id)) recordMessageUpdated(ctx, m.id)
     })
   } catch (err) {

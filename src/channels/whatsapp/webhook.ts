@@ -3,7 +3,7 @@
 // after that commit is it acknowledged with 200. Processing happens afterwards, from the store.
 import { Elysia } from 'elysia'
 import type { Context } from '../../context'
-import { write } from '../../db/open'
+import { GroupCommit } from '../../db/group-commit'
 import { safeEqual } from '../../http/tokens'
 import type { WhatsAppSecrets } from '../store'
 import { verifySignature } from './signature'
@@ -11,6 +11,8 @@ import { verifySignature } from './signature'
 const text = (body: string, status: number) => new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } })
 
 export function whatsappWebhook(ctx: Context) {
+  // Concurrent deliveries are made durable together (one fsync per burst, not per delivery).
+  const store = new GroupCommit(ctx.db, (d: { channelId: number; raw: Uint8Array }) => ctx.stores.inbound.insert(d.channelId, d.raw))
   const channelFor = (key: string) => {
     const channel = /^[A-Za-z0-9_-]{16,64}$/.test(key) ? ctx.stores.channels.byWebhookKey(key) : null
     return channel?.type === 'whatsapp' && channel.active ? channel : null
@@ -47,8 +49,9 @@ export function whatsappWebhook(ctx: Context) {
           return text('malformed JSON', 400)
         }
         if ((body as { object?: unknown })?.object !== 'whatsapp_business_account') return text('not a WhatsApp Business Account delivery', 400)
-        // Durable first (synchronous=FULL): once this commits, the delivery survives a crash.
-        const id = write(ctx.db, () => ctx.stores.inbound.insert(channel.id, raw))
+        // Durable first (synchronous=FULL): once this commits, the delivery survives a crash. If the
+        // write fails (disk full…) the error answers 5xx and Meta retries later.
+        const id = await store.submit({ channelId: channel.id, raw })
         ctx.log.info({ channel_id: channel.id, inbound_event: id, bytes: raw.byteLength }, 'whatsapp webhook stored')
         ctx.wake.inbound()
         return text('ok', 200)
