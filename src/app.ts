@@ -7,6 +7,8 @@ import { adminPages } from './admin/pages'
 import { apiRoutes } from './api/routes'
 import { channelsAdmin } from './channels/admin'
 import { whatsappWebhook } from './channels/whatsapp/webhook'
+import { customersRoutes } from './customers/routes'
+import { ticketActionsApi } from './desk/actions-api'
 import { deskApi } from './desk/api'
 import { MAX_UPLOAD_BYTES } from './desk/file-types'
 import { deskPages } from './desk/pages'
@@ -77,6 +79,8 @@ export function createApp(ctx: Context) {
       .use(apiRoutes(ctx))
       .use(channelsAdmin(ctx))
       .use(deskApi(ctx))
+      .use(ticketActionsApi(ctx))
+      .use(customersRoutes(ctx))
       .use(deskPages(ctx))
       .use(whatsappWebhook(ctx))
   )
