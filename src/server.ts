@@ -2,6 +2,7 @@
 // headers on every response, the peer address recorded, and a graceful stop.
 import { bodyLimitFor, createApp, matchedRoute } from './app'
 import { errorResponse } from './http/error-response'
+import { readAtMost } from './http/read-limited'
 import { tooLarge } from './http/errors'
 import type { Context } from './context'
 import { resolvedViewer } from './http/auth'
@@ -90,20 +91,9 @@ export async function startServer(ctx: Context): Promise<Running> {
 /** Reads a chunked body up to `limit` bytes; returns a Request over the bytes, or the 413 answer. */
 async function boundBody(ctx: Context, request: Request, limit: number): Promise<Request | Response> {
   if (!request.body || request.headers.has('content-length')) return request
-  const reader = request.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      reader.cancel().catch(() => {})
-      return errorResponse(ctx, request, tooLarge(limit), null)
-    }
-    chunks.push(value)
-  }
-  return new Request(request.url, { method: request.method, headers: request.headers, body: Buffer.concat(chunks), signal: request.signal })
+  const bytes = await readAtMost(request.body, limit)
+  if (!bytes) return errorResponse(ctx, request, tooLarge(limit), null)
+  return new Request(request.url, { method: request.method, headers: request.headers, body: bytes, signal: request.signal })
 }
 
 /** Background work that only the server does (CLI commands never start it). */

@@ -1,6 +1,7 @@
 // The Graph API client for one WhatsApp number: send, mark as read, media info/download/upload,
 // phone-number info. Every call has a timeout; errors come back as GraphError with Meta's code
 // so the caller decides (whatsapp.md §4). No retries here — the outbox and media workers retry.
+import { readAtMost } from '../../http/read-limited'
 import type { WhatsAppSettings } from '../store'
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.facebook.com'
@@ -86,20 +87,9 @@ export function graphClient(settings: Pick<WhatsAppSettings, 'graph_base_url' | 
       if (!res.ok) throw toGraphError(res, null, '')
       const length = Number(res.headers.get('content-length') ?? 0)
       if (length > maxBytes) throw new GraphError(413, null, `file larger than ${maxBytes} bytes`)
-      const reader = res.body!.getReader()
-      const chunks: Uint8Array[] = []
-      let size = 0
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) break
-        size += value.byteLength
-        if (size > maxBytes) {
-          reader.cancel().catch(() => {})
-          throw new GraphError(413, null, `file larger than ${maxBytes} bytes`)
-        }
-        chunks.push(value)
-      }
-      return new Uint8Array(Buffer.concat(chunks))
+      const bytes = await readAtMost(res.body!, maxBytes)
+      if (!bytes) throw new GraphError(413, null, `file larger than ${maxBytes} bytes`)
+      return bytes
     },
     /** POST /{phone_number_id}/media → the media id to send. */
     async upload(bytes: Uint8Array, mime: string, filename: string): Promise<string> {
