@@ -3,7 +3,10 @@
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { accountRoutes } from './account/routes'
+import { botRoutes } from './bot/routes'
+import { hoursRoutes } from './hours/routes'
 import { adminPages } from './admin/pages'
+import { apiDocsResponse } from './api/docs'
 import { apiRoutes } from './api/routes'
 import { channelsAdmin } from './channels/admin'
 import { whatsappWebhook } from './channels/whatsapp/webhook'
@@ -12,11 +15,24 @@ import { ticketActionsApi } from './desk/actions-api'
 import { deskApi } from './desk/api'
 import { MAX_UPLOAD_BYTES } from './desk/file-types'
 import { deskPages } from './desk/pages'
+import { workspaceRoutes } from './desk/workspace'
 import type { Context } from './context'
 import { isApiPath, errorResponse } from './http/error-response'
 import { tooLarge } from './http/errors'
 import { opsRoutes } from './ops/routes'
+import { auditRoutes } from './audit/routes'
+import { hierarchyRoutes } from './hierarchy/routes'
+import { lgpdRoutes } from './lgpd/routes'
+import { enforceRoutePermission } from './profiles/route-permissions'
+import { settingsRoutes } from './settings/routes'
+import { profilesRoutes } from './profiles/routes'
 import { realtimeRoutes } from './realtime/routes'
+import { templatesRoutes } from './templates/routes'
+import { alertsRoutes } from './alerts/routes'
+import { monitoringRoutes } from './monitoring/routes'
+import { noticesRoutes } from './notices/routes'
+import { reportsApi } from './reports/api'
+import { reportsRoutes } from './reports/routes'
 
 /** Paths that work before the first admin exists. */
 const OPEN_BEFORE_SETUP = /^\/(setup|healthz|metrics|assets\/|favicon\.ico|api\/)/
@@ -55,8 +71,10 @@ export function createApp(ctx: Context) {
           }
         }
       })
-      .onTransform(({ request, route }) => {
+      .onTransform(({ request, route, params }) => {
         routeOf.set(request, route)
+        // The access-profile matrix: the exact permission this route needs (profiles/route-permissions.ts).
+        enforceRoutePermission(ctx, request, route, params as Record<string, string | undefined>)
       })
       .onError(({ request, error, code }) => errorResponse(ctx, request, error, code))
       .use(
@@ -82,9 +100,27 @@ export function createApp(ctx: Context) {
       .use(ticketActionsApi(ctx))
       .use(customersRoutes(ctx))
       .use(deskPages(ctx))
+      .use(workspaceRoutes(ctx))
       .use(whatsappWebhook(ctx))
+      .use(profilesRoutes(ctx))
+      .use(auditRoutes(ctx))
+      .use(settingsRoutes(ctx))
+      .use(lgpdRoutes(ctx))
+      .use(hierarchyRoutes(ctx))
+      .use(templatesRoutes(ctx))
+      // Supervision (issue 7): monitoring, reports, alerts, notices.
+      .use(monitoringRoutes(ctx))
+      .use(reportsRoutes(ctx))
+      .use(reportsApi(ctx))
+      .use(alertsRoutes(ctx))
+      .use(noticesRoutes(ctx))
+      // Pre-service (issue 5): bot flows; business hours and holidays.
+      .use(botRoutes(ctx))
+      .use(hoursRoutes(ctx))
   )
   app.get('/api/v1/openapi.json', async () => withRequestBodies(await (await app.handle(new Request(`http://localhost${OPENAPI_RAW}`))).json(), app.routes))
+  // The readable reference, rendered from the same document (api/docs.tsx).
+  app.get('/api/docs', async ({ request }) => apiDocsResponse(ctx, request, await (await app.handle(new Request('http://localhost/api/v1/openapi.json'))).json()))
   return app
 }
 

@@ -20,6 +20,10 @@ export interface Config {
   defaultLanguage: 'pt-BR' | 'en'
   timeZone: string
   eventRetention: number // how many events the replay buffer keeps
+  /** KUMQUAT_LITESTREAM=1: Litestream replicates the database and owns checkpoints (README "Litestream") */
+  litestream: boolean
+  /** Free space in the data dir below which admins are warned (KUMQUAT_DISK_MIN_FREE_MB) */
+  diskMinFreeBytes: number
 }
 
 export class ConfigError extends Error {
@@ -46,6 +50,14 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
     throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`)
   }
   return raw as T
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase()
+  if (raw === undefined || raw === '') return fallback
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(name, `must be 1 or 0 (true/false), got "${env[name]}"`)
 }
 
 function url(env: Env, name: string, fallback: string): string {
@@ -114,6 +126,8 @@ export function loadConfig(env: Env = process.env): Config {
     defaultLanguage: oneOf(env, 'KUMQUAT_LANGUAGE', 'pt-BR', ['pt-BR', 'en'] as const),
     timeZone: timeZone(env, 'KUMQUAT_TIME_ZONE', 'America/Sao_Paulo'),
     eventRetention: int(env, 'KUMQUAT_EVENT_BUFFER', 10000, 100, 10_000_000),
+    litestream: bool(env, 'KUMQUAT_LITESTREAM', false),
+    diskMinFreeBytes: int(env, 'KUMQUAT_DISK_MIN_FREE_MB', 256, 0, 10_000_000) * 1024 * 1024,
   }
 }
 

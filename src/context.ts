@@ -4,6 +4,7 @@ import type { Database } from 'bun:sqlite'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { auditStore } from './admin/audit-store'
+import { auditLogStore } from './audit/store'
 import { profilesStore } from './admin/profiles-store'
 import { sectorsStore } from './admin/sectors-store'
 import { usersStore } from './admin/users-store'
@@ -12,12 +13,17 @@ import { inboundStore } from './channels/inbound-store'
 import { outboxStore } from './channels/outbox-store'
 import { statusesStore } from './channels/statuses-store'
 import { channelsStore } from './channels/store'
+import { customersStore } from './customers/store'
 import { migrate } from './db/migrate'
 import { deriveKey } from './db/sealed'
+import { classificationsStore } from './desk/classifications-store'
 import { contactsStore } from './desk/contacts-store'
+import { historyStore } from './desk/history-store'
 import { mediaStore } from './desk/media-store'
 import { messagesStore } from './desk/messages-store'
+import { offersStore } from './desk/offers-store'
 import { protocolStore } from './desk/protocol'
+import { quickRepliesStore } from './desk/quick-replies-store'
 import { ticketsStore } from './desk/tickets-store'
 import { openDatabase } from './db/open'
 import { apiTokensStore } from './http/api-tokens-store'
@@ -27,6 +33,21 @@ import { randomToken } from './http/tokens'
 import type { Logger } from './logger'
 import { eventsStore } from './realtime/events-store'
 import { Hub } from './realtime/hub'
+import { ensureBuiltinFlow } from './bot/default-flow'
+import { botStore } from './bot/store'
+import { hoursStore } from './hours/store'
+import { hierarchyStore } from './hierarchy/store'
+import { settingsStore } from './ops/settings-store'
+import { profileAdminStore } from './profiles/store'
+import { bulkStore } from './templates/bulk-store'
+import { recipientsStore } from './templates/recipients-store'
+import { templatesStore } from './templates/store'
+import { conditionsStore } from './alerts/conditions'
+import { alertsStore } from './alerts/store'
+import { monitoringStore } from './monitoring/store'
+import { noticesStore } from './notices/store'
+import { reportsStore } from './reports/store'
+import { surveyReader } from './reports/surveys'
 
 export function createContext(config: Config, log: Logger, db: Database = openDatabase(config.dataDir)) {
   migrate(db)
@@ -36,6 +57,8 @@ export function createContext(config: Config, log: Logger, db: Database = openDa
     channels: channelsStore(db, deriveKey(key)),
     contacts: contactsStore(db),
     tickets: ticketsStore(db),
+    offers: offersStore(db),
+    history: historyStore(db),
     messages: messagesStore(db),
     media: mediaStore(db),
     protocols: protocolStore(db),
@@ -48,8 +71,30 @@ export function createContext(config: Config, log: Logger, db: Database = openDa
     sessions: sessionsStore(db),
     apiTokens: apiTokensStore(db),
     audit: auditStore(db),
+    auditLog: auditLogStore(db),
+    profileAdmin: profileAdminStore(db),
+    settings: settingsStore(db),
+    hierarchy: hierarchyStore(db),
+    customers: customersStore(db),
+    classifications: classificationsStore(db),
+    quickReplies: quickRepliesStore(db),
+    templates: templatesStore(db),
+    bulk: bulkStore(db),
+    recipients: recipientsStore(db),
+    // Supervision (issue 7): reports, live monitoring, alerts, notices.
+    reports: reportsStore(db),
+    surveys: surveyReader(db),
+    monitoring: monitoringStore(db),
+    alerts: alertsStore(db, deriveKey(key)),
+    alertConditions: conditionsStore(db),
+    notices: noticesStore(db),
+    // Pre-service (issue 5): bot flows and conversations, business hours and holidays.
+    bot: botStore(db),
+    hours: hoursStore(db),
     events,
   }
+  // The built-in default flow new channels use (created once, in the installation's language).
+  ensureBuiltinFlow(db, stores.bot, config.defaultLanguage)
   return {
     config,
     log,
@@ -60,8 +105,8 @@ export function createContext(config: Config, log: Logger, db: Database = openDa
     secretKey: key,
     /** Media files, content-addressed. */
     mediaDir: join(config.dataDir, 'media'),
-    /** Workers (webhook processor, outbox sender, media fetcher) wake each other through these. */
-    wake: { inbound: () => {}, outbox: () => {}, media: () => {} },
+    /** Workers (webhook processor, outbox sender, media fetcher, routing) wake each other through these. */
+    wake: { inbound: () => {}, outbox: () => {}, media: () => {}, routing: () => {} },
     startedAt: Date.now(),
   }
 }

@@ -12,7 +12,14 @@ import { assetsReady } from './http/assets'
 import { startInboundProcessor } from './channels/processor'
 import { startMediaFetcher } from './channels/whatsapp/media-fetch'
 import { startOutboxSender } from './channels/whatsapp/sender'
+import { startBulkSender } from './templates/bulk'
 import type { WorkerLoop } from './channels/worker-loop'
+import { checkpointPolicy, shutdownCheckpoint } from './ops/litestream'
+import { startScheduledBackups } from './ops/scheduled-backup'
+import { startStorageWatch } from './ops/storage'
+import { startRoutingWorker } from './desk/routing'
+import { startBotTimers } from './bot/engine'
+import { startSupervisionWorkers } from './alerts/worker'
 
 export interface Running {
   port: number
@@ -28,6 +35,9 @@ export async function startServer(ctx: Context): Promise<Running> {
   const app = createApp(ctx)
   ctx.hub.start()
   const workers = startWorkers(ctx)
+  // Operations: the daily backup schedule and the data folder's free space (src/ops).
+  workers.push(startScheduledBackups(ctx), startStorageWatch(ctx))
+  if (ctx.config.litestream) ctx.log.info(checkpointPolicy(true))
 
   const server = Bun.serve({
     port: ctx.config.port,
@@ -79,8 +89,9 @@ export async function startServer(ctx: Context): Promise<Running> {
         await Promise.all(workers.map((w) => w.stop()))
         // Let the streams just closed flush their end; force the rest after a moment.
         await Promise.race([server.stop(false), Bun.sleep(1500).then(() => server.stop(true))])
-        // Fold the WAL back into the database so a copied file is complete.
-        ctx.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+        // Fold the WAL back into the database so a copied file is complete — unless Litestream
+        // owns checkpoints (KUMQUAT_LITESTREAM=1, see src/ops/litestream.ts).
+        shutdownCheckpoint(ctx)
         ctx.db.close()
       })()
       return stopping
@@ -104,5 +115,12 @@ function startWorkers(ctx: Context): WorkerLoop[] {
   ctx.wake.inbound = inbound.wake
   ctx.wake.media = media.wake
   ctx.wake.outbox = outbox.wake
-  return [inbound, media, outbox]
+  const routing = startRoutingWorker(ctx)
+  ctx.wake.routing = routing.wake
+  const bulk = startBulkSender(ctx)
+  // The bot's inactivity reminders and abandonments (state in the database: resumes after a restart).
+  const botTimers = startBotTimers(ctx)
+  // Supervision: alert evaluation and webhooks, the notices clock (src/alerts/worker.ts).
+  const supervision = startSupervisionWorkers(ctx)
+  return [inbound, media, outbox, routing, bulk, botTimers, ...supervision]
 }

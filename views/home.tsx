@@ -4,9 +4,29 @@ import { Empty, Flash } from './components'
 import { Layout } from './layout'
 import type { View } from './view'
 import type { MessageKey } from '../src/i18n'
+import { HomeMine, HomeQueue, type TicketRowData } from './desk/tickets'
 
-export function HomePage({ v, sectors, flash }: { v: View; sectors: Sector[]; flash?: MessageKey | null }) {
+/** The viewer's open tickets and their sectors' queue (src/desk/pages.tsx `homeLists`). */
+export interface HomeTickets {
+  mine: TicketRowData[]
+  queue: TicketRowData[]
+}
+
+/**
+ * The lists render with the page when the route passes `tickets` (src/desk/pages.tsx `homeLists`);
+ * the live stream redraws them when a ticket changes. Without them (a route not wired yet) the
+ * cards only point to the tickets list: no request is made on load, nothing claims "empty".
+ */
+function ticketLists(v: View, tickets?: HomeTickets): { mine: JSX.Element; queue: JSX.Element } {
+  if (tickets) {
+    return { mine: <HomeMine v={v} rows={tickets.mine} />, queue: <HomeQueue v={v} rows={tickets.queue} /> }
+  }
+  return { mine: <div id="home-mine"></div>, queue: <div id="home-queue"></div> }
+}
+
+export function HomePage({ v, sectors, flash, tickets }: { v: View; sectors: Sector[]; flash?: MessageKey | null; tickets?: HomeTickets }) {
   const user = v.user!
+  const { mine, queue } = ticketLists(v, tickets)
   return (
     <Layout v={v} title={v.t('home.title')}>
       <Flash v={v} kind="ok" message={flash} />
@@ -14,9 +34,17 @@ export function HomePage({ v, sectors, flash }: { v: View; sectors: Sector[]; fl
       <div class="grid">
         <section class="card" aria-labelledby="tickets-title">
           <h2 id="tickets-title">{v.escape('home.tickets_title')}</h2>
-          <div id="my-tickets">
-            <Empty title={v.t('home.tickets_empty')} hint={v.t('home.tickets_empty_hint')} />
-          </div>
+          {mine}
+          <p class="spaced">
+            <a href="/tickets">{v.escape('desk.home_see_all')} →</a>
+          </p>
+        </section>
+        <section class="card" aria-labelledby="queue-title">
+          <h2 id="queue-title">{v.escape('desk.home_queue_title')}</h2>
+          {queue}
+          <p class="spaced">
+            <a href="/tickets?status=queued">{v.escape('desk.home_see_queue')} →</a>
+          </p>
         </section>
         <section class="card" aria-labelledby="sectors-title">
           <h2 id="sectors-title">{v.escape('home.sectors_title')}</h2>

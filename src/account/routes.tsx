@@ -2,7 +2,7 @@
 // (language, sessions, API tokens).
 import { Elysia } from 'elysia'
 import { createUser, validateUser } from '../admin/users'
-import { PERMISSIONS, can } from '../admin/permissions'
+import { permissionLabels } from '../profiles/profiles'
 import type { Context } from '../context'
 import { setPresence } from '../desk/presence'
 import { write } from '../db/open'
@@ -19,6 +19,7 @@ import { ProfilePage, TokensSection } from '../../views/account/profile'
 import { SetupPage } from '../../views/account/setup'
 import { PresenceForm } from '../../views/components'
 import { HomePage } from '../../views/home'
+import { homeLists } from '../desk/pages'
 import type { Problems } from '../../views/view'
 
 const problemsOf = (list: { field: string; key: MessageKey }[]): Problems => Object.fromEntries(list.map((p) => [p.field, p.key]))
@@ -115,7 +116,7 @@ export function accountRoutes(ctx: Context) {
         const viewer = pageViewer(ctx, request)
         const v = buildView(ctx, request, viewer)
         const sectors = viewer.user.sector_ids.map((id) => ctx.stores.sectors.get(id)!).filter(Boolean)
-        return html(<HomePage v={v} sectors={sectors} flash={flashKey(request, ['setup.done'] as const)} />)
+        return html(<HomePage v={v} sectors={sectors} tickets={homeLists(ctx, v, viewer.user)} flash={flashKey(request, ['setup.done'] as const)} />)
       })
       .post('/presence', async ({ request }) => {
         const viewer = pageViewer(ctx, request)
@@ -130,7 +131,8 @@ export function accountRoutes(ctx: Context) {
       .get('/profile', ({ request }) => {
         const viewer = pageViewer(ctx, request)
         const v = buildView(ctx, request, viewer)
-        const permissions = PERMISSIONS.filter((p) => can(viewer.user, p))
+        // The matrix cells the user's profile holds, in words (profiles/matrix.ts).
+        const permissions = permissionLabels(v.t, viewer.user)
         return html(
           <ProfilePage
             v={v}

@@ -44,9 +44,12 @@ export function validateSector(ctx: Context, raw: SectorRaw, base: SectorInput, 
     if (typeof raw.require_classification !== 'boolean') problems.push({ field: 'require_classification', key: 'form.required' })
     else out.require_classification = raw.require_classification
   }
-  if (raw.business_hours_id !== undefined && raw.business_hours_id !== null) {
-    // Business-hours calendars arrive with the pre-service issue; until then only null is valid.
-    problems.push({ field: 'business_hours_id', key: 'error.not_found' })
+  if (raw.business_hours_id !== undefined) {
+    // A business-hours calendar (src/hours), or null for none (always open).
+    const id = raw.business_hours_id
+    if (id === null) out.business_hours_id = null
+    else if (!Number.isInteger(id) || !ctx.stores.hours.get(id as number)) problems.push({ field: 'business_hours_id', key: 'hours.valid_calendar' })
+    else out.business_hours_id = id as number
   }
   return { value: out, problems }
 }
@@ -68,6 +71,8 @@ export function saveSector(ctx: Context, actorId: number, raw: SectorRaw, existi
     ctx.stores.audit.record({ actor_id: actorId, action: existing ? 'sector.update' : 'sector.create', object_type: 'sector', object_id: id, ip, details: { ...value } })
     return id
   })
+  // A routing mode or timeout change may make waiting tickets assignable now.
+  ctx.wake.routing()
   return ctx.stores.sectors.get(id)!
 }
 

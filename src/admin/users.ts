@@ -2,9 +2,11 @@
 // per change (the user, their sectors and limits, and the audit entry commit together).
 import type { Context } from '../context'
 import type { FieldProblem } from '../http/errors'
-import { badRequest } from '../http/errors'
+import { badRequest, forbidden } from '../http/errors'
 import { hashPassword, validPassword } from '../http/passwords'
 import { write } from '../db/open'
+import { passwordProblem } from '../settings/settings'
+import { can } from './permissions'
 import { CHANNEL_TYPES, DEFAULT_LIMITS, type Limits, type User } from './users-store'
 
 export interface UserInput {
@@ -53,7 +55,9 @@ export function validateUser(ctx: Context, input: UserInput, creating: boolean, 
     }
   }
   if (input.password !== undefined && input.password !== '' && input.password !== null) {
-    if (!validPassword(input.password)) problems.push({ field: 'password', key: 'valid.password' })
+    // The password policy of the general settings (length, letters and digits, symbol).
+    const policy = typeof input.password === 'string' ? passwordProblem(ctx, input.password) : 'valid.password'
+    if (!validPassword(input.password) || policy) problems.push({ field: 'password', key: policy ?? 'valid.password' })
     else clean.password = input.password
   }
   if (need(input.profile)) {
@@ -92,9 +96,26 @@ function parseLimits(raw: unknown): Limits | null {
   return out
 }
 
+/**
+ * The access-profile matrix on changes to users: deactivating needs users.delete, other changes
+ * users.edit; only an admin may give someone the admin profile. actorId null: the system (setup, CLI).
+ */
+function checkActor(ctx: Context, actorId: number | null, clean: CleanUser, creating: boolean) {
+  if (actorId === null) return
+  const actor = ctx.stores.users.get(actorId)
+  if (!actor) throw forbidden()
+  if (!creating) {
+    const { active, ...rest } = clean
+    if (active !== undefined && !can(actor, 'users.delete')) throw forbidden()
+    if (Object.keys(rest).length && !can(actor, 'users.edit')) throw forbidden()
+  }
+  if (clean.profile_id !== undefined && actor.profile_key !== 'admin' && ctx.stores.profiles.get(clean.profile_id)?.key === 'admin') throw forbidden()
+}
+
 export async function createUser(ctx: Context, actorId: number | null, input: UserInput, ip: string | null = null): Promise<User> {
   const { clean, problems } = validateUser(ctx, input, true)
   if (problems.length) throw badRequest('validation_failed', 'error.validation', problems)
+  checkActor(ctx, actorId, clean, true)
   // Hash before the transaction: no slow work while holding the write lock.
   const hash = clean.password ? await hashPassword(clean.password) : null
   const id = write(ctx.db, () => {
@@ -115,6 +136,7 @@ export async function createUser(ctx: Context, actorId: number | null, input: Us
 export async function updateUser(ctx: Context, actorId: number | null, id: number, input: UserInput, ip: string | null = null): Promise<User> {
   const { clean, problems } = validateUser(ctx, input, false, id)
   if (problems.length) throw badRequest('validation_failed', 'error.validation', problems)
+  checkActor(ctx, actorId, clean, false)
   if (clean.active === false && id === actorId) {
     throw badRequest('validation_failed', 'error.validation', [{ field: 'active', key: 'users.cannot_deactivate_self' }])
   }
@@ -132,6 +154,8 @@ export async function updateUser(ctx: Context, actorId: number | null, id: numbe
     const { password: _omit, ...changed } = clean
     ctx.stores.audit.record({ actor_id: actorId, action: 'user.update', object_type: 'user', object_id: id, ip, details: { ...changed, password_changed: Boolean(hash) } })
   })
+  // Sectors, limits or the active flag may change who can take queued tickets (and pending offers).
+  if (clean.sector_ids !== undefined || clean.limits !== undefined || clean.active !== undefined) ctx.wake.routing()
   return ctx.stores.users.get(id)!
 }
 

@@ -77,7 +77,7 @@ export const Sector = t.Object({
 const sectorFields = {
   routing: t.Optional(Routing),
   offer_timeout_s: t.Optional(t.Integer({ minimum: 5, maximum: 600 })),
-  business_hours_id: t.Optional(t.Nullable(t.Integer())),
+  business_hours_id: t.Optional(t.Nullable(t.Integer({ minimum: 1, description: 'a business-hours calendar (GET /api/v1/business-hours); null = none (always open)' }))),
   survey: t.Optional(Survey),
   require_classification: t.Optional(t.Boolean()),
 }

@@ -126,7 +126,7 @@ describe('API: create, read, change', () => {
       type: 'whatsapp',
       name: 'WhatsApp Vendas',
       sector_id: sectorId,
-      bot_flow_id: null,
+      bot_flow_id: s.ctx.stores.bot.flows.builtin()!.id, // omitted → the built-in default flow (api.md)
       status: 'active',
       active: true,
       phone_number_id: PN,
@@ -186,11 +186,11 @@ describe('API: create, read, change', () => {
     const res = await api('/api/v1/channels', admin.token, { method: 'POST', body: json(rest) })
     expect(res.status).toBe(201)
     const body = JSON.parse(await noSecrets(res))
-    expect(body).toMatchObject({ graph_base_url: 'https://graph.facebook.com', graph_version: 'v24.0', bot_flow_id: null })
+    expect(body).toMatchObject({ graph_base_url: 'https://graph.facebook.com', graph_version: 'v24.0', bot_flow_id: s.ctx.stores.bot.flows.builtin()!.id })
     const secrets = s.ctx.stores.channels.secrets<{ verify_token: string }>(body.id)
     expect(secrets.verify_token).toMatch(/^[A-Za-z0-9_-]{32,}$/)
     expect(await (await api(`/api/v1/channels/${body.id}`, admin.token)).text()).not.toContain(secrets.verify_token)
-    // bot_flow_id: null is accepted too (no bot); a flow id is refused until bot flows exist.
+    // An unknown flow id is refused, naming the field.
     const flow = await api('/api/v1/channels', admin.token, { method: 'POST', body: json(whatsapp({ phone_number_id: '999', bot_flow_id: 7 })) })
     expect(flow.status).toBe(400)
     expect((await flow.json()).error.details.map((d: { field: string }) => d.field)).toEqual(['bot_flow_id'])

@@ -132,9 +132,15 @@ export function validateWhatsApp(ctx: Context, input: ChannelInput, existing: Ch
     if (!Number.isInteger(id) || (id as number) < 1 || !ctx.stores.sectors.get(id as number)) problems.push({ field: 'sector_id', key: 'channels.valid_sector' })
     else sectorId = id as number
   }
-  // Bot flows arrive with the pre-service issue. api.md: omitted → the built-in default flow,
-  // null → no bot; neither exists yet, so both store null and only null (or nothing) is valid.
-  if (input.bot_flow_id !== undefined && input.bot_flow_id !== null) problems.push({ field: 'bot_flow_id', key: 'channels.valid_bot_flow' })
+  // api.md: omitted → the built-in default flow (a new channel) or the flow it has (a change);
+  // null → no bot (tickets queue in the sector at once); an id → that flow (src/bot).
+  let botFlowId: number | null = existing ? existing.bot_flow_id : (ctx.stores.bot.flows.builtin()?.id ?? null)
+  if (input.bot_flow_id === null) botFlowId = null
+  else if (input.bot_flow_id !== undefined) {
+    const id = input.bot_flow_id
+    if (!Number.isInteger(id) || (id as number) < 1 || !ctx.stores.bot.flows.get(id as number)) problems.push({ field: 'bot_flow_id', key: 'bot.valid_channel_flow' })
+    else botFlowId = id as number
+  }
 
   const secrets: WhatsAppSecrets = existing ? ctx.stores.channels.secrets<WhatsAppSecrets>(existing.id) : { access_token: '', app_secret: '', verify_token: '' }
   const secretsGiven: SecretField[] = []
@@ -154,7 +160,7 @@ export function validateWhatsApp(ctx: Context, input: ChannelInput, existing: Ch
   }
   if (!secrets.verify_token) secrets.verify_token = randomToken(24)
 
-  const value: CleanWhatsApp = { name, sector_id: sectorId, bot_flow_id: null, settings, secrets, secretsGiven }
+  const value: CleanWhatsApp = { name, sector_id: sectorId, bot_flow_id: botFlowId, settings, secrets, secretsGiven }
   return { value, problems }
 }
 

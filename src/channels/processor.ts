@@ -54,6 +54,7 @@ export function startInboundProcessor(ctx: Context) {
         }
       }
       ctx.hub.wake()
+      ctx.wake.routing() // a ticket may have queued (new or reopened)
       if (media) ctx.wake.media()
       if (outbound) ctx.wake.outbox()
       return batch.length === BATCH

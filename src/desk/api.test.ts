@@ -292,11 +292,13 @@ describe('POST /api/v1/tickets/:ticket/messages', () => {
     expect(counts()).toEqual(before)
   })
 
-  test('a template → 400 templates_not_available with a clear message', async () => {
+  test('a template that does not exist (or is not approved) → 400 template_not_found, nothing written', async () => {
     const t = makeTicket({ sector: sectorA })
+    const before = counts()
     const res = await post(`/api/v1/tickets/${t.id}/messages`, agentA.token, { template: { name: 'boas_vindas', language: 'pt_BR', params: ['Ana'] } })
     expect(res.status).toBe(400)
-    expect((await res.json()).error).toEqual({ code: 'templates_not_available', message: 'O envio de modelos (HSM) ainda não está disponível nesta versão.' })
+    expect((await res.json()).error.code).toBe('template_not_found')
+    expect(counts()).toEqual(before)
   })
 
   test('a PNG upload → 201 image message with its file, stored by content and downloadable', async () => {

@@ -2,6 +2,8 @@
 // internal note, file) and media downloads. Any token may call these; what it sees is decided per
 // ticket (visibility.ts): a ticket the caller may not see answers 404, exactly like one that does
 // not exist, and so does a file that only such tickets hold.
+import { auditTicketView } from '../audit/ticket-view'
+import { clientIp } from '../http/client-ip'
 import { existsSync } from 'node:fs'
 import { Elysia, t } from 'elysia'
 import type { User } from '../admin/users-store'
@@ -11,6 +13,7 @@ import type { Context } from '../context'
 import { write } from '../db/open'
 import { badRequest, conflict, HttpError, notFound } from '../http/errors'
 import type { MessageKey } from '../i18n'
+import { sendTemplateToTicket } from '../templates/send'
 import { detectFileType, extensionForMime, MAX_UPLOAD_BYTES, safeFilename, sizeProblem } from './file-types'
 import { messageJson, ticketJson } from './json'
 import { mediaPath, storeMediaFile } from './media-files'
@@ -211,7 +214,12 @@ export function deskApi(ctx: Context) {
         detail: { tags: ['tickets'], summary: 'List the tickets the caller may see, newest first (filters combine)' },
       },
     )
-    .get('/tickets/:ticket', ({ request, params }) => ticketOut(visibleTicket(apiViewer(ctx, request).user, params.ticket)), {
+    .get('/tickets/:ticket', ({ request, params }) => {
+      const user = apiViewer(ctx, request).user
+      const ticket = visibleTicket(user, params.ticket)
+      auditTicketView(ctx, user, ticket, clientIp(request), 'api')
+      return ticketOut(ticket)
+    }, {
       permission: true,
       params: TicketParams,
       response: { 200: TicketSchema, ...errors },
@@ -243,7 +251,8 @@ export function deskApi(ctx: Context) {
         if (body.caption !== undefined && !body.file) throw invalid('caption', 'desk.caption_needs_file')
         // JSON for text, notes and templates; multipart only for a file.
         if (body.file ? !isMultipart(request) : !isJson(request)) throw new HttpError(415, 'unsupported_media_type', 'error.unsupported_media_type')
-        if (body.template) throw badRequest('templates_not_available', 'desk.templates_not_available')
+        // An approved template (templates.send), inside or outside the 24-hour window (src/templates/send.ts).
+        if (body.template) return created(withMedia(sendTemplateToTicket(ctx, user, ticket, body.template)))
         if (ticket.status === 'closed') throw conflict('ticket_closed', 'desk.ticket_closed')
 
         let message: Message

@@ -34,5 +34,7 @@ export function setPresence(ctx: Context, user: User, status: unknown, reason: u
     return u
   })
   ctx.hub.wake()
+  // Available: tickets may be routed to them; paused/offline: their pending offer is cancelled.
+  ctx.wake.routing()
   return updated
 }

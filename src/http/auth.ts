@@ -3,6 +3,7 @@
 import type { User } from '../admin/users-store'
 import type { Context } from '../context'
 import { isLang, type Lang } from '../i18n'
+import { sessionLifetime } from '../settings/settings'
 import type { ApiToken } from './api-tokens-store'
 import type { Session } from './sessions-store'
 
@@ -47,8 +48,9 @@ export function serializeCookie(ctx: Context, name: string, value: string, o: Co
 
 const cache = new WeakMap<Request, Viewer | null>()
 
+/** The session length of the general settings (which start from KUMQUAT_SESSION_DAYS / KUMQUAT_REMEMBER_DAYS). */
 export function sessionLifetimeMs(ctx: Context, remember: boolean): number {
-  return (remember ? ctx.config.rememberDays : ctx.config.sessionDays) * 86_400_000
+  return sessionLifetime(ctx, remember)
 }
 
 export function bearerToken(request: Request): string | null {

@@ -1,9 +1,15 @@
 import { describe, expect, test } from 'bun:test'
+import { adminCatalog } from './admin'
+import { botCatalog } from './bot'
 import { channelsCatalog } from './channels'
+import { customersCatalog } from './customers'
 import { deskCatalog } from './desk'
+import { monitoringCatalog } from './monitoring'
 import { en } from './en'
 import { catalogKeys, langFromAcceptLanguage, t } from './index'
+import { opsCatalog } from './ops'
 import { ptBR } from './pt-BR'
+import { templatesCatalog } from './templates'
 
 describe('catalogs', () => {
   test('English has exactly the Portuguese keys, none empty, same placeholders', () => {
@@ -12,6 +18,12 @@ describe('catalogs', () => {
       [ptBR, en],
       [channelsCatalog['pt-BR'], channelsCatalog.en],
       [deskCatalog['pt-BR'], deskCatalog.en],
+      [customersCatalog['pt-BR'], customersCatalog.en],
+      [opsCatalog['pt-BR'], opsCatalog.en],
+      [templatesCatalog['pt-BR'], templatesCatalog.en],
+      [adminCatalog['pt-BR'], adminCatalog.en],
+      [botCatalog['pt-BR'], botCatalog.en],
+      [monitoringCatalog['pt-BR'], monitoringCatalog.en],
     ]
     const vars = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort()
     for (const [pt, english] of pairs) {
@@ -24,7 +36,7 @@ describe('catalogs', () => {
   })
 
   test('no key is defined by two catalogs', () => {
-    const all = [ptBR, channelsCatalog['pt-BR'], deskCatalog['pt-BR']].flatMap((c) => Object.keys(c))
+    const all = [ptBR, channelsCatalog['pt-BR'], deskCatalog['pt-BR'], customersCatalog['pt-BR'], opsCatalog['pt-BR'], templatesCatalog['pt-BR'], adminCatalog['pt-BR'], botCatalog['pt-BR'], monitoringCatalog['pt-BR']].flatMap((c) => Object.keys(c))
     expect(all.length).toBe(new Set(all).size)
   })
 

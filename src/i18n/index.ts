@@ -1,15 +1,21 @@
 // t(lang, key, vars): the one way UI text is produced. pt-BR is the default, English second.
 // Each feature keeps its texts in its own catalog file (both languages side by side), so features
 // can grow without touching each other's files; the core texts live in pt-BR.ts / en.ts.
+import { adminCatalog } from './admin'
+import { botCatalog } from './bot'
 import { channelsCatalog } from './channels'
+import { customersCatalog } from './customers'
 import { deskCatalog } from './desk'
 import { en } from './en'
+import { monitoringCatalog } from './monitoring'
+import { opsCatalog } from './ops'
 import { ptBR } from './pt-BR'
+import { templatesCatalog } from './templates'
 
 export type Lang = 'pt-BR' | 'en'
 export const LANGS: readonly Lang[] = ['pt-BR', 'en']
 
-const features = [channelsCatalog, deskCatalog] as const
+const features = [channelsCatalog, deskCatalog, customersCatalog, opsCatalog, templatesCatalog, adminCatalog, botCatalog, monitoringCatalog] as const
 type KeysOf<T> = T extends unknown ? keyof T : never
 type FeatureKey = KeysOf<(typeof features)[number]['pt-BR']>
 export type MessageKey = keyof typeof ptBR | FeatureKey

@@ -4,8 +4,11 @@ import { Elysia } from 'elysia'
 import { can } from '../admin/permissions'
 import type { User } from '../admin/users-store'
 import type { Context } from '../context'
+import { deskLivePartials } from '../desk/pages'
+import { offerNotice, workspaceLivePartials, workspaceSnapshot } from '../desk/workspace'
 import { presenceEvent } from '../desk/presence'
 import { apiViewer } from '../api/guard'
+import { isSupervisionEvent, supervisionPartials, supervisionSnapshot } from '../notices/live'
 import { buildView, pageViewer } from '../http/pages'
 import { PresenceForm } from '../../views/components'
 import { PresenceCell } from '../../views/admin/users'
@@ -31,6 +34,9 @@ function stillAllowed(ctx: Context, userId: number) {
 export function topicsFor(user: User): Set<string> {
   const topics = new Set([`user:${user.id}`, ...user.sector_ids.map((s) => `sector:${s}`)])
   if (can(user, 'monitoring.view')) topics.add('supervisor')
+  // Notices (src/notices): to everyone, or to one profile.
+  topics.add('all')
+  topics.add(`profile:${user.profile_id}`)
   return topics
 }
 
@@ -44,8 +50,11 @@ interface PresenceData {
 
 const partial = (target: string, swap: string, body: JSX.Element) => `<hx-partial hx-target="${target}" hx-swap="${swap}">${body}</hx-partial>`
 
+/** Which page the stream feeds (`/events?page=workspace`): each gets the partials it shows. */
+type PageKind = 'workspace' | 'page'
+
 /** HTML for one event on a page stream; null when this page has nothing to update. */
-function renderForPage(v: View, me: User, ev: StoredEvent): SseMessage | null {
+function renderForPage(ctx: Context, v: View, me: User, ev: StoredEvent, kind: PageKind = 'page'): SseMessage | null {
   if (ev.name === 'presence.updated') {
     const p = ev.data as PresenceData
     let out = partial(`#user-${p.user_id}-presence`, 'innerHTML', <PresenceCell v={v} user={{ presence: p.status, presence_reason: p.reason }} />)
@@ -55,7 +64,20 @@ function renderForPage(v: View, me: User, ev: StoredEvent): SseMessage | null {
     }
     return { id: ev.id, data: out }
   }
-  return null
+  // Notices and alerts: the notices area of every page (src/notices/live.tsx).
+  if (isSupervisionEvent(ev)) {
+    const out = supervisionPartials(ctx, v, me.id, ev)
+    return out ? { id: ev.id, data: out } : null
+  }
+  // The agent workspace: its regions (offers, my tickets, the queue, the open ticket) — desk/workspace.tsx.
+  if (kind === 'workspace') {
+    const out = workspaceLivePartials(ctx, v, me.id, ev)
+    return out ? { id: ev.id, data: out } : null
+  }
+  // Tickets and messages: the conversation, the ticket lists and the home page (desk/pages.tsx);
+  // on any page, a notice when a ticket is offered to the viewer.
+  const out = (deskLivePartials(ctx, v, me.id, ev) ?? '') + (offerNotice(ctx, v, me.id, ev) ?? '')
+  return out ? { id: ev.id, data: out } : null
 }
 
 export function realtimeRoutes(ctx: Context) {
@@ -63,6 +85,7 @@ export function realtimeRoutes(ctx: Context) {
     .get('/events', ({ request }) => {
       const viewer = pageViewer(ctx, request)
       const v = buildView(ctx, request, viewer)
+      const kind: PageKind = new URL(request.url).searchParams.get('page') === 'workspace' ? 'workspace' : 'page'
       return sseResponse({
         hub: ctx.hub,
         events: ctx.stores.events,
@@ -70,12 +93,14 @@ export function realtimeRoutes(ctx: Context) {
         topics: topicsFor(viewer.user),
         lastEventId: request.headers.get('last-event-id'),
         allowed: stillAllowed(ctx, viewer.user.id),
-        render: (ev) => renderForPage(v, viewer.user, ev),
+        render: (ev) => renderForPage(ctx, v, viewer.user, ev, kind),
         // After a gap the page may be stale: redraw what the stream keeps live.
         snapshot: (reason) => {
           if (reason === 'fresh') return []
           const me = ctx.stores.users.get(viewer.user.id)!
-          return [{ data: partial('#presence', 'outerHTML', <PresenceForm v={v} user={me} />) }]
+          const presence = { data: partial('#presence', 'outerHTML', <PresenceForm v={v} user={me} />) }
+          const notices = { data: supervisionSnapshot(ctx, { ...v, user: me }, me) }
+          return kind === 'workspace' ? [presence, notices, { data: workspaceSnapshot(ctx, v, me) }] : [presence, notices]
         },
       })
     })
@@ -90,7 +115,8 @@ export function realtimeRoutes(ctx: Context) {
           topics: topicsFor(viewer.user),
           lastEventId: request.headers.get('last-event-id'),
           allowed: stillAllowed(ctx, viewer.user.id),
-          render: (ev) => ({ id: ev.id, event: ev.name, data: JSON.stringify(ev.data) }),
+          // Notices and alerts are page furniture, not API resources (api.md lists the API's events).
+          render: (ev) => (isSupervisionEvent(ev) ? null : { id: ev.id, event: ev.name, data: JSON.stringify(ev.data) }),
           // Events are state updates: after a gap, re-send the state this stream carries.
           snapshot: (reason) => {
             if (reason === 'fresh') return []

@@ -1,15 +1,20 @@
 // Turns one stored delivery into contacts, tickets, messages and statuses. Runs inside one write
 // transaction per delivery, and is idempotent: a message already stored (same wamid) and a status
 // already seen (same wamid + status) change nothing, so replaying a delivery is harmless.
+import { botOnMessage, flowForChannel } from '../../bot/engine'
+import { endedInPreService } from '../../bot/pre-service'
 import type { Context } from '../../context'
+import { reopenIfRecent } from '../../desk/actions'
 import { insertOutbound } from '../../desk/outbound'
 import { messageJson, ticketJson, ticketTopics } from '../../desk/json'
 import type { Contact } from '../../desk/contacts-store'
 import type { Ticket } from '../../desk/tickets-store'
+import { replyOutOfHours } from '../../hours/out-of-hours'
 import { t } from '../../i18n'
 import type { Channel } from '../store'
 import { applyStatus, recordMessageUpdated } from './statuses'
 import { parseDelivery, type InboundMessage, type StatusUpdate } from './parse'
+import { applyTemplateDelivery } from './template-events'
 
 export interface IngestResult {
   messages: number
@@ -24,6 +29,7 @@ export function ingestDelivery(ctx: Context, raw: Uint8Array): IngestResult {
   const result: IngestResult = { messages: 0, statuses: 0, media: 0, outbound: 0 }
   for (const m of parsed.messages) ingestMessage(ctx, m, result)
   for (const s of parsed.statuses) ingestStatus(ctx, s, result)
+  applyTemplateDelivery(ctx, parsed) // template status/quality/category events; opt-out words and replies to templates
   for (const problem of parsed.errors) ctx.log.warn({ path: problem.path, reason: problem.reason }, 'whatsapp delivery: part not understood')
   for (const a of parsed.accountErrors) ctx.log.warn({ phone_number_id: a.phoneNumberId, errors: a.errors.map((e) => e.code) }, 'whatsapp account error')
   return result
@@ -96,29 +102,47 @@ function ingestMessage(ctx: Context, m: InboundMessage, result: IngestResult) {
   ctx.stores.events.record(ticketTopics(fresh), 'message.created', { ...messageJson(message, mediaId ? ctx.stores.media.get(mediaId) : null), ticket: ticketJson(fresh) })
   result.messages++
 
-  // A ticket entering the queue tells the customer its protocol number (after their message).
-  if (isNew && fresh.status === 'queued') {
+  if (fresh.status === 'bot') {
+    // Pre-service: the bot answers, inside this transaction (it only writes rows and queues messages).
+    result.outbound += botOnMessage(ctx, fresh, channel, message)
+  } else if (isNew && fresh.status === 'queued') {
+    // A ticket entering the queue tells the customer its protocol number (after their message),
+    // and outside the sector's hours the out-of-hours message (src/hours/hours.ts).
     const text = t(ctx.config.defaultLanguage, 'desk.protocol_message', { protocolo: fresh.protocol })
     insertOutbound(ctx, fresh, { author: 'system', type: 'text', text })
     result.outbound++
+    result.outbound += replyOutOfHours(ctx, fresh)
   }
 }
 
-/** The contact's open ticket, or a new one with a protocol number in the channel's sector queue. */
+/**
+ * The contact's open ticket; else their last ticket reopened when it was closed within the reopen
+ * window (same protocol, queued again); else a new one with a protocol number — in pre-service when
+ * the channel has a bot flow, otherwise in the channel's sector queue. Routing runs after the
+ * delivery commits (the processor wakes it).
+ */
 function ticketFor(ctx: Context, channel: Channel, contact: Contact): { ticket: Ticket; isNew: boolean } {
   const open = ctx.stores.tickets.openOfContact(contact.id)
   if (open) return { ticket: open, isNew: false }
   const now = Date.now()
-  // Bot flows arrive with the pre-service issue; until then every new ticket queues in the sector.
+  // A ticket closed in pre-service (by the bot, by inactivity, out of hours) is not reopened: the
+  // customer starts a new conversation.
+  const last = ctx.stores.tickets.lastOfContact(contact.id)
+  const reopened = last && endedInPreService(ctx, last.id) ? null : reopenIfRecent(ctx, contact.id, now)
+  if (reopened) return { ticket: reopened, isNew: false }
+  // A channel with a bot flow starts the ticket in pre-service ('bot', the caller runs the flow);
+  // without one it queues in the channel's sector at once.
+  const bot = flowForChannel(ctx, channel) !== null
   const id = ctx.stores.tickets.create({
     protocol: ctx.stores.protocols.next(now, ctx.config.timeZone),
     channel_id: channel.id,
     contact_id: contact.id,
-    status: 'queued',
+    status: bot ? 'bot' : 'queued',
     sector_id: channel.sector_id,
     now,
   })
   const ticket = ctx.stores.tickets.get(id)!
+  if (!bot) ctx.stores.history.record({ ticket_id: id, action: 'queued', at: now, to_sector_id: channel.sector_id })
   ctx.stores.events.record(ticketTopics(ticket), 'ticket.created', ticketJson(ticket))
   return { ticket, isNew: true }
 }

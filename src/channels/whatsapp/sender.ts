@@ -118,6 +118,8 @@ async function payloadFor(ctx: Context, client: GraphClient, m: Message): Promis
   if (quoted?.external_id) payload.context = { message_id: quoted.external_id }
   if (m.type === 'text') return { ...payload, type: 'text', text: { body: m.text ?? '', preview_url: false } }
   if (m.type === 'template' && m.extra?.template) return { ...payload, type: 'template', template: m.extra.template }
+  // The bot's menus and questions: reply buttons or a list, the Graph object as built (src/bot/render.ts).
+  if (m.type === 'interactive' && m.direction === 'out' && m.extra?.interactive) return { ...payload, type: 'interactive', interactive: m.extra.interactive }
   if (MEDIA_TYPES.has(m.type) && m.media_id) {
     const media = ctx.stores.media.get(m.media_id)!
     let providerId = media.provider_media_id

@@ -1,0 +1,138 @@
+// What Kumquat holds about one customer (for LGPD requests): their contacts, the tickets of those
+// contacts or linked to the customer, the messages and media of those tickets; and the statements
+// that anonymise it all in place, keeping the rows (and so the statistics).
+import type { Database } from 'bun:sqlite'
+
+export interface ExportContact {
+  id: number
+  channel_id: number
+  channel_type: string
+  external_key: string
+  name: string | null
+  phone: string | null
+  opted_out: number
+  created_at: number
+}
+
+export interface ExportTicket {
+  id: number
+  protocol: string
+  channel_id: number
+  contact_id: number
+  status: string
+  sector_id: number | null
+  assignee_id: number | null
+  customer_id: number | null
+  classification_id: number | null
+  notes: string | null
+  close_note: string | null
+  created_at: number
+  closed_at: number | null
+}
+
+export interface ExportMessage {
+  id: number
+  ticket_id: number
+  direction: string
+  author: string
+  author_id: number | null
+  type: string
+  text: string | null
+  location: string | null
+  extra: string | null
+  status: string
+  created_at: number
+  media_id: number | null
+  media_mime: string | null
+  media_filename: string | null
+  media_size: number | null
+  media_sha256: string | null
+  media_status: string | null
+}
+
+const ids = (list: number[]) => JSON.stringify(list)
+
+export function lgpdStore(db: Database) {
+  // Their contacts: linked to the customer, or the contact of a ticket linked to them.
+  const contacts = db.query<ExportContact, [number]>(
+    `SELECT c.id, c.channel_id, ch.type AS channel_type, c.external_key, c.name, c.phone, c.opted_out, c.created_at
+       FROM contacts c JOIN channels ch ON ch.id = c.channel_id
+      WHERE c.customer_id = ?1 OR c.id IN (SELECT contact_id FROM tickets WHERE customer_id = ?1)
+      ORDER BY c.id`,
+  )
+  // Their tickets: linked to the customer, or of their contacts and linked to nobody else.
+  const tickets = db.query<ExportTicket, [number, string]>(
+    `SELECT id, protocol, channel_id, contact_id, status, sector_id, assignee_id, customer_id, classification_id, notes, close_note, created_at, closed_at
+       FROM tickets WHERE customer_id = ?1
+     UNION
+     SELECT id, protocol, channel_id, contact_id, status, sector_id, assignee_id, customer_id, classification_id, notes, close_note, created_at, closed_at
+       FROM tickets WHERE contact_id IN (SELECT value FROM json_each(?2)) AND (customer_id IS NULL OR customer_id = ?1)
+     ORDER BY id`,
+  )
+  const messages = db.query<ExportMessage, [string]>(
+    `SELECT m.id, m.ticket_id, m.direction, m.author, m.author_id, m.type, m.text, m.location, m.extra, m.status, m.created_at,
+            m.media_id, md.mime_type AS media_mime, md.filename AS media_filename, md.size AS media_size, md.sha256 AS media_sha256, md.status AS media_status
+       FROM messages m LEFT JOIN media md ON md.id = m.media_id
+      WHERE m.ticket_id IN (SELECT value FROM json_each(?)) ORDER BY m.ticket_id, m.id`,
+  )
+  // ---- anonymisation (call inside one write transaction) ----
+  const customer = db.query<unknown, [string, number, number, number]>(
+    `UPDATE customers SET name = ?, code = NULL, code_type = NULL, email = NULL, phone = NULL, notes = NULL,
+       anonymized_at = ?2, updated_at = ?3 WHERE id = ?4`,
+  )
+  // The external key is the WhatsApp number (wa_id): replaced, so a new message from that number
+  // starts a new, unlinked contact.
+  const contactsAnon = db.query<unknown, [number, string]>(
+    `UPDATE contacts SET name = NULL, phone = NULL, external_key = 'anonymized:' || id, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
+  )
+  const ticketsAnon = db.query<unknown, [number, string]>(`UPDATE tickets SET notes = NULL, close_note = NULL, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`)
+  const historyAnon = db.query<unknown, [string]>(`UPDATE ticket_history SET note = NULL WHERE ticket_id IN (SELECT value FROM json_each(?)) AND note IS NOT NULL`)
+  const messagesAnon = db.query<unknown, [number, string]>(
+    `UPDATE messages SET text = NULL, location = NULL, extra = NULL, error_message = NULL, updated_at = ? WHERE ticket_id IN (SELECT value FROM json_each(?))`,
+  )
+  const mediaOf = db.query<{ id: number; sha256: string | null }, [string]>(
+    `SELECT DISTINCT md.id, md.sha256 FROM media md JOIN messages m ON m.media_id = md.id WHERE m.ticket_id IN (SELECT value FROM json_each(?))`,
+  )
+  // The row stays (type and size count in reports); the file reference and the provider's id go.
+  const mediaAnon = db.query<unknown, [number, string]>(
+    `UPDATE media SET sha256 = NULL, expected_sha256 = NULL, provider_media_id = NULL, filename = NULL, status = 'failed',
+       error = 'anonymized', next_attempt_at = NULL, updated_at = ? WHERE id IN (SELECT value FROM json_each(?))`,
+  )
+  const sha256Users = db.query<{ n: number }, [string]>(`SELECT count(*) AS n FROM media WHERE sha256 = ?`)
+  // The live-events replay buffer holds full resources (message texts, contact names).
+  const eventsAnon = db.query<unknown, [string, string]>(
+    `DELETE FROM events WHERE EXISTS (SELECT 1 FROM json_each(events.topics) t WHERE t.value IN (SELECT value FROM json_each(?1)))
+        OR json_extract(data, '$.ticket_id') IN (SELECT value FROM json_each(?2))
+        OR json_extract(data, '$.ticket.id') IN (SELECT value FROM json_each(?2))`,
+  )
+  // Raw webhook deliveries carry the number and profile name: processed ones are emptied.
+  const inboundAnon = db.query<unknown, [string]>(
+    `UPDATE inbound_events SET body = CAST('{"redacted":"lgpd"}' AS BLOB)
+      WHERE status <> 'pending' AND instr(CAST(body AS TEXT), ?) > 0`,
+  )
+  const bulkAnon = db.query<unknown, [string, string]>(
+    `UPDATE bulk_rows SET phone = '', wa_id = NULL, params = '[]'
+      WHERE contact_id IN (SELECT value FROM json_each(?1)) OR wa_id IN (SELECT value FROM json_each(?2))`,
+  )
+  return {
+    contacts: (customerId: number) => contacts.all(customerId),
+    tickets: (customerId: number, contactIds: number[]) => tickets.all(customerId, ids(contactIds)),
+    messages: (ticketIds: number[]) => messages.all(ids(ticketIds)),
+    anonymize(o: { customerId: number; name: string; contactIds: number[]; externalKeys: string[]; ticketIds: number[]; now: number }): { media: { id: number; sha256: string | null }[] } {
+      customer.run(o.name, o.now, o.now, o.customerId)
+      contactsAnon.run(o.now, ids(o.contactIds))
+      ticketsAnon.run(o.now, ids(o.ticketIds))
+      historyAnon.run(ids(o.ticketIds))
+      messagesAnon.run(o.now, ids(o.ticketIds))
+      const media = mediaOf.all(ids(o.ticketIds))
+      mediaAnon.run(o.now, ids(media.map((m) => m.id)))
+      eventsAnon.run(JSON.stringify(o.ticketIds.map((id) => `ticket:${id}`)), ids(o.ticketIds))
+      for (const key of o.externalKeys) if (key.length >= 6) inboundAnon.run(key)
+      bulkAnon.run(ids(o.contactIds), JSON.stringify(o.externalKeys))
+      return { media }
+    },
+    /** Whether any media row still uses this file (another customer may have sent the same bytes). */
+    fileInUse: (sha256: string): boolean => sha256Users.get(sha256)!.n > 0,
+  }
+}
+export type LgpdStore = ReturnType<typeof lgpdStore>
