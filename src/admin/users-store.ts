@@ -1,6 +1,7 @@
 // Users, their sectors and simultaneous limits. Plain SQL, prepared once.
 import type { Database } from 'bun:sqlite'
 import type { Lang } from '../i18n'
+import { accessChanged } from '../realtime/access-version'
 
 export const CHANNEL_TYPES = ['whatsapp', 'webchat', 'email'] as const
 export type ChannelType = (typeof CHANNEL_TYPES)[number]
@@ -156,6 +157,7 @@ export function usersStore(db: Database) {
     },
     /** Call inside a write transaction. Fields left undefined keep their value. */
     update(id: number, patch: Partial<Omit<NewUser, 'password_hash'>>) {
+      accessChanged()
       const current = byId.get(id)
       if (!current) return
       if (patch.name !== undefined || patch.email !== undefined || patch.profile_id !== undefined) {
@@ -171,7 +173,10 @@ export function usersStore(db: Database) {
       if (patch.limits) setLimits(id, patch.limits)
     },
     setPassword: (id: number, hash: string) => setPasswordQ.run(hash, Date.now(), id),
-    setActive: (id: number, active: boolean) => setActiveQ.run(active ? 1 : 0, Date.now(), id),
+    setActive: (id: number, active: boolean) => {
+      accessChanged()
+      return setActiveQ.run(active ? 1 : 0, Date.now(), id)
+    },
     setLanguage: (id: number, lang: Lang | null) => setLanguageQ.run(lang, Date.now(), id),
     setPresence: (id: number, status: PresenceStatus, reason: string | null, at: number) =>
       setPresenceQ.run(status, reason, at, id),

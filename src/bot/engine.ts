@@ -31,6 +31,7 @@ import { fold, isOneOf, matchOption, parseAnswer, saysAny } from './match'
 import { finishPreService, closeInPreService } from './pre-service'
 import { menuMessage, questionMessage, type Choice } from './render'
 import type { Flow, PreService, PreServiceOutcome, ShownChoice } from './store'
+import { messageFor } from '../settings/settings'
 
 /** Steps run at once between two questions before the engine gives up (validation forbids such loops). */
 const MAX_HOPS = 100
@@ -112,7 +113,7 @@ function queueWithoutBot(ctx: Context, ticketId: number, channel: Channel, now: 
   const after = ctx.stores.tickets.get(ticketId)!
   recordTicketUpdated(ctx, before, after)
   finishPreService(ctx, ticketId, outcome, now)
-  insertOutbound(ctx, after, { author: 'system', type: 'text', text: t(ctx.config.defaultLanguage, 'desk.protocol_message', { protocolo: after.protocol }) })
+  insertOutbound(ctx, after, { author: 'system', type: 'text', text: messageFor(ctx, 'protocol', ctx.config.defaultLanguage, { channel: 'whatsapp', vars: { protocolo: after.protocol } }) })
   ctx.wake.routing()
   return 1 + replyOutOfHours(ctx, after, now)
 }
@@ -421,7 +422,7 @@ class Conversation {
     recordTicketUpdated(this.ctx, before, this.ticket)
     this.finish(outcome)
     this.save() // before the out-of-hours reply, which may close the ticket and record its outcome
-    this.send({ author: 'bot', type: 'text', text: t(this.lang, 'desk.protocol_message', { protocolo: this.ticket.protocol }), extra: this.tag() })
+    this.send({ author: 'bot', type: 'text', text: messageFor(this.ctx, 'protocol', this.lang, { channel: 'whatsapp', vars: { protocolo: this.ticket.protocol } }), extra: this.tag() })
     this.sent += replyOutOfHours(this.ctx, this.ticket, this.now, 'bot')
     const after = this.ctx.stores.bot.pre.get(this.ticketId)
     if (after) this.pre = after

@@ -2,6 +2,7 @@
 // permission list, delete when nobody uses it. Reading for permission checks stays in
 // src/admin/profiles-store.ts and the users store (which joins the profile into every user).
 import type { Database } from 'bun:sqlite'
+import { accessChanged } from '../realtime/access-version'
 
 export interface ProfileRow {
   id: number
@@ -52,10 +53,14 @@ export function profileAdminStore(db: Database) {
     },
     /** Call inside a write transaction. */
     update(id: number, name: string, description: string | null, permissions: string[]) {
+      accessChanged()
       update.run(name, description, JSON.stringify(permissions), Date.now(), id)
     },
     /** Call inside a write transaction. Built-in profiles are never deleted. */
-    remove: (id: number): boolean => remove.run(id).changes > 0,
+    remove: (id: number): boolean => {
+      accessChanged()
+      return remove.run(id).changes > 0
+    },
   }
 }
 export type ProfileAdminStore = ReturnType<typeof profileAdminStore>

@@ -10,6 +10,8 @@ export interface StoredEvent {
   topics: string[]
   name: EventName
   data: unknown
+  /** `data` as stored (JSON text): API streams send it as is, without serialising per stream. */
+  json: string
 }
 
 interface Row {
@@ -26,6 +28,7 @@ const toEvent = (r: Row): StoredEvent => ({
   topics: JSON.parse(r.topics),
   name: r.name,
   data: JSON.parse(r.data),
+  json: r.data,
 })
 
 export function eventsStore(db: Database) {

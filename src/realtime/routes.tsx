@@ -2,6 +2,7 @@
 // pages use) and GET /api/v1/events (API clients: named events with the resource as JSON).
 import { Elysia } from 'elysia'
 import { can } from '../admin/permissions'
+import { accessVersion } from './access-version'
 import type { User } from '../admin/users-store'
 import type { Context } from '../context'
 import { deskLivePartials } from '../desk/pages'
@@ -15,6 +16,7 @@ import { PresenceCell } from '../../views/admin/users'
 import type { View } from '../../views/view'
 import type { StoredEvent } from './events-store'
 import { sseResponse } from './stream'
+import { formatSse } from './sse-format'
 import type { SseMessage } from './sse-format'
 
 /**
@@ -22,13 +24,30 @@ import type { SseMessage } from './sse-format'
  * open stops receiving what they may no longer see.
  */
 function stillAllowed(ctx: Context, userId: number) {
+  let cached: { version: number; at: number; topics: Set<string> | null } | null = null
   return (ev: StoredEvent) => {
-    const user = ctx.stores.users.get(userId)
-    if (!user?.active) return false
-    const topics = topicsFor(user)
-    return ev.topics.some((t) => topics.has(t))
+    const now = Date.now()
+    if (!cached || cached.version !== accessVersion() || now - cached.at > ACCESS_RECHECK_MS) {
+      const user = ctx.stores.users.get(userId)
+      cached = { version: accessVersion(), at: now, topics: user?.active ? topicsFor(user) : null }
+    }
+    return cached.topics !== null && ev.topics.some((t) => cached!.topics!.has(t))
   }
 }
+
+/**
+ * The API stream's text for an event is the same for every client: format it once per event
+ * (the event object is shared by all streams during a fan-out), not once per stream.
+ */
+const apiMessages = new WeakMap<StoredEvent, string>()
+function apiMessage(ev: StoredEvent): string {
+  let text = apiMessages.get(ev)
+  if (text === undefined) apiMessages.set(ev, (text = formatSse({ id: ev.id, event: ev.name, data: ev.json })))
+  return text
+}
+
+/** Changes made by another process (the CLI) reach open streams within this time. */
+const ACCESS_RECHECK_MS = 2000
 
 /** The topics a user's streams listen to, from who they are and what they may see. */
 export function topicsFor(user: User): Set<string> {
@@ -116,7 +135,7 @@ export function realtimeRoutes(ctx: Context) {
           lastEventId: request.headers.get('last-event-id'),
           allowed: stillAllowed(ctx, viewer.user.id),
           // Notices and alerts are page furniture, not API resources (api.md lists the API's events).
-          render: (ev) => (isSupervisionEvent(ev) ? null : { id: ev.id, event: ev.name, data: JSON.stringify(ev.data) }),
+          render: (ev) => (isSupervisionEvent(ev) ? null : apiMessage(ev)),
           // Events are state updates: after a gap, re-send the state this stream carries.
           snapshot: (reason) => {
             if (reason === 'fresh') return []

@@ -13,8 +13,8 @@ export interface StreamOptions {
   topics: ReadonlySet<string>
   lastEventId: string | null
   allowed(ev: StoredEvent): boolean
-  /** The SSE message for one event, or null to skip it for this client. */
-  render(ev: StoredEvent): SseMessage | null
+  /** The SSE message for one event (or its already formatted text), or null to skip it for this client. */
+  render(ev: StoredEvent): SseMessage | string | null
   /** Messages that bring a client without a usable Last-Event-ID up to date. */
   snapshot(reason: 'fresh' | 'gap'): SseMessage[]
   heartbeatMs?: number
@@ -40,7 +40,7 @@ export function sseResponse(o: StreamOptions): Response {
           controller.enqueue(encoder.encode(text))
           if ((controller.desiredSize ?? 0) < -(o.maxBufferedBytes ?? 1_000_000)) end()
         }
-        const send = (m: SseMessage | null) => m && push(formatSse(m))
+        const send = (m: SseMessage | string | null) => m && push(typeof m === 'string' ? m : formatSse(m))
 
         const sub = {
           topics: o.topics,

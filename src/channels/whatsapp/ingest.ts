@@ -10,7 +10,7 @@ import { messageJson, ticketJson, ticketTopics } from '../../desk/json'
 import type { Contact } from '../../desk/contacts-store'
 import type { Ticket } from '../../desk/tickets-store'
 import { replyOutOfHours } from '../../hours/out-of-hours'
-import { t } from '../../i18n'
+import { messageFor } from '../../settings/settings'
 import type { Channel } from '../store'
 import { applyStatus, recordMessageUpdated } from './statuses'
 import { parseDelivery, type InboundMessage, type StatusUpdate } from './parse'
@@ -108,7 +108,7 @@ function ingestMessage(ctx: Context, m: InboundMessage, result: IngestResult) {
   } else if (isNew && fresh.status === 'queued') {
     // A ticket entering the queue tells the customer its protocol number (after their message),
     // and outside the sector's hours the out-of-hours message (src/hours/hours.ts).
-    const text = t(ctx.config.defaultLanguage, 'desk.protocol_message', { protocolo: fresh.protocol })
+    const text = messageFor(ctx, 'protocol', ctx.config.defaultLanguage, { channel: 'whatsapp', vars: { protocolo: fresh.protocol } })
     insertOutbound(ctx, fresh, { author: 'system', type: 'text', text })
     result.outbound++
     result.outbound += replyOutOfHours(ctx, fresh)

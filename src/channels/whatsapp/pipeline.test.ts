@@ -258,7 +258,7 @@ describe('sending through the outbox', () => {
     await wa.until(() => s.ctx.stores.messages.get(m.id)!.status === 'sent', 10_000)
     expect(sent().filter((x) => (x.body.text as { body?: string })?.body === 'tentando')).toHaveLength(1)
     expect(sent().length).toBe(before + 2) // the protocol message and this one
-  })
+  }, 20_000) // two backoff waits (~1 s and ~2 s, with jitter) on a busy machine
 
   test('a permanent error fails the message with Meta’s code, never retried', async () => {
     await wa.deliver(envelope(wa.phoneNumberId, textFrom('5583944440002', 'oi')))
@@ -296,7 +296,7 @@ describe('sending through the outbox', () => {
     await wa.until(() => messagesOf(waId).filter((m) => m.author === 'agent' && m.status === 'sent').length === 3, 10_000)
     const order = sent().filter((x) => x.to === `+${waId}` && ['um', 'dois', 'três'].includes((x.body.text as { body: string }).body)).map((x) => (x.body.text as { body: string }).body)
     expect(order).toEqual(['um', 'dois', 'três'])
-  })
+  }, 20_000)
 
   test('outside the 24-hour window free text is refused with 409 whatsapp_window_closed', async () => {
     const waId = '5583944440005'
