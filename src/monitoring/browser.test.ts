@@ -42,13 +42,13 @@ beforeAll(async () => {
   b = await launchBrowser()
   page = b.page
   page.setDefaultTimeout(10_000)
-})
+}, 60_000)
 
 afterAll(async () => {
   await b?.close()
   await srv?.stop()
   await wa?.meta.stop()
-})
+}, 30_000)
 
 describe('monitoring in Chromium', () => {
   test('the supervisor signs in and opens the monitoring page', async () => {

@@ -2,7 +2,18 @@
 // its event inside the same transaction, so an event exists if and only if the change committed.
 import type { Database } from 'bun:sqlite'
 
-export type EventName = 'ticket.created' | 'ticket.updated' | 'message.created' | 'message.updated' | 'presence.updated'
+export type EventName =
+  | 'ticket.created'
+  | 'ticket.updated'
+  | 'message.created'
+  | 'message.updated'
+  | 'presence.updated'
+  // page-only (never on the API stream): supervisors' alerts and notices
+  | 'alert.fired'
+  | 'alert.cleared'
+  | 'alert.acked'
+  | 'alert.rule_deleted'
+  | 'notice.changed'
 
 export interface StoredEvent {
   id: number
