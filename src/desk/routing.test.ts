@@ -756,3 +756,24 @@ console.log(routed)
     expect(w.ctx.db.query('SELECT what, user_id FROM test_violations').all()).toEqual([])
   }, 60_000)
 })
+
+describe('business hours', () => {
+  test('a closed sector’s tickets wait; "keep working" sectors route anyway; opening routes them', async () => {
+    const { saveCalendar, saveSectorHours } = await import('../hours/hours')
+    const w = world()
+    const admin = w.agent({ sectors: [], profile: 'admin' })
+    // A calendar with no opening hours at all: always closed.
+    const closed = saveCalendar(w.ctx, admin, { name: 'Fechado', weekly: ['', '', '', '', '', '', ''], national_holidays: false }, null, null)
+    const sector = w.sector()
+    saveSectorHours(w.ctx, admin, sector, { business_hours_id: closed.id }, null)
+    const agent = w.agent({ sectors: [sector] })
+    const ticket = w.ticket({ sector })
+    routeSector(w.ctx, sector)
+    expect(w.t(ticket)).toMatchObject({ status: 'queued', assignee_id: null })
+    // Configured to keep working outside hours: routed.
+    saveSectorHours(w.ctx, admin, sector, { keep_working: true }, null)
+    routeSector(w.ctx, sector)
+    expect(w.t(ticket)).toMatchObject({ status: 'open', assignee_id: agent })
+    w.close()
+  })
+})

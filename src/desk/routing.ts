@@ -30,6 +30,7 @@ import { startLoop, type WorkerLoop } from '../channels/worker-loop'
 import { ticketJson, ticketTopics } from './json'
 import type { Offer, OfferStatus } from './offers-store'
 import type { CandidateQuery, Ticket } from './tickets-store'
+import { sectorRoutable } from '../hours/hours'
 
 export function offerJson(o: Offer) {
   return {
@@ -131,6 +132,9 @@ function decide(ctx: Context, ticketId: number, sectorId: number): 'assigned' | 
 export function routeSector(ctx: Context, sectorId: number): number {
   const sector: Sector | null = ctx.stores.sectors.get(sectorId)
   if (!sector?.active) return 0
+  // A sector outside its business hours waits for its next opening (the routing timer picks it
+  // up then), unless it is set to keep working (src/hours).
+  if (!sectorRoutable(ctx, sectorId)) return 0
   const offerMode = sector.routing === 'offer'
   let types = ctx.stores.tickets.openTypes(sectorId, offerMode)
   let made = 0
