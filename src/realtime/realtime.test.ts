@@ -145,3 +145,31 @@ describe('GET /events (pages)', () => {
     expect(text).toContain(': ping\n\n')
   })
 })
+
+describe('confidential tickets on the API stream', () => {
+  test('only the assignee and profiles with tickets.confidential receive their events; sector colleagues do not', async () => {
+    const { ticketJson, ticketTopics } = await import('../desk/json')
+    const sales = s.ctx.stores.sectors.byName('Vendas')!.id
+    const ticketId = write(s.ctx.db, () => {
+      const channel = s.ctx.stores.channels.create({ type: 'whatsapp', name: 'Conf', sector_id: sales, bot_flow_id: null, webhook_key: 'c'.repeat(32), settings: {}, secrets: {}, lookup_key: 'conf-1' })
+      const contact = s.ctx.stores.contacts.upsert(channel, '5583900001111', 'Sigilo', null)
+      const id = s.ctx.stores.tickets.create({ protocol: s.ctx.stores.protocols.next(Date.now(), 'America/Sao_Paulo'), channel_id: channel, contact_id: contact.id, status: 'open', sector_id: sales, now: Date.now() })
+      s.ctx.db.query('UPDATE tickets SET confidential = 1, assignee_id = ? WHERE id = ?').run(ids.ana, id)
+      return id
+    })
+    const ana = await stream('/api/v1/events', tokens.ana)
+    const bob = await stream('/api/v1/events', tokens.bob)
+    const sue = await stream('/api/v1/events', tokens.sue)
+    const t = s.ctx.stores.tickets.get(ticketId)!
+    write(s.ctx.db, () => s.ctx.stores.events.record(ticketTopics(t), 'ticket.updated', ticketJson(t)))
+    s.ctx.hub.wake()
+    for (const r of [ana, sue]) expect(JSON.parse((await r.reader.next())!.data)).toMatchObject({ id: ticketId, confidential: true })
+    expect(await bob.reader.quiet(300)).toBe(true)
+    // The same for a message event, which carries its ticket.
+    write(s.ctx.db, () => s.ctx.stores.events.record(ticketTopics(t), 'message.created', { id: 1, ticket_id: ticketId, text: 'segredo', ticket: ticketJson(t) }))
+    s.ctx.hub.wake()
+    expect((await ana.reader.next())!.data).toContain('segredo')
+    expect(await bob.reader.quiet(300)).toBe(true)
+    for (const r of [ana, bob, sue]) r.close()
+  })
+})
