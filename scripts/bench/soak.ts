@@ -7,21 +7,24 @@
 // tickets (texts, files, internal notes), accepting or declining offers that arrive on their SSE
 // stream (/api/v1/events, one per agent: 20 streams), transferring to another sector or agent,
 // closing. Customers arrive with a two-peak day profile; one who writes again within the reopen
-// window (set to 1 minute: a day compressed) reopens their ticket, later ones open a new one.
+// window (set to 1 minute: a day compressed) reopens their ticket; about a third come back later,
+// on a new ticket, through the bot again. Comercial asks for a CSAT survey at the close: a survey
+// question that comes (interactive) is answered with a tap (none comes while surveys are not built).
 //
 //   node_modules/.bin/bun scripts/bench/soak.ts                      # 30 minutes
 //   node_modules/.bin/bun scripts/bench/soak.ts --duration 600 [--customers 200] [--agents 20] [--no-bot] [--binary PATH]
 //
 // Reports throughput, p50/p99 latencies (webhook ack, every API call, webhook → SSE, agent reply →
-// WhatsApp, customer → bot answer), the server's RSS, open file descriptors (/proc/<pid>/fd) and
-// WAL size over time with a least-squares slope (a trend up is reported), and errors: 5xx, network
-// errors, unexpected 4xx, dropped streams, error lines in the server log, failed deliveries or
-// sends, acknowledged messages not stored exactly once, messages sent twice, tickets assigned
-// twice. Races between agents (409) are counted apart, as conflicts. Prints a table and, last, one
+// WhatsApp, customer → bot answer), the server's RSS, open file descriptors (/proc/<pid>/fd: all,
+// regular files, sockets left in CLOSE_WAIT) and WAL size over time with least-squares slopes (RSS
+// trends up: > 1 MB/min after the warm-up with r² > 0.5), the largest tables, and errors: 5xx,
+// network errors, unexpected 4xx, dropped streams, error lines in the server log, failed
+// deliveries or sends, acknowledged messages not stored exactly once, messages sent twice, tickets
+// assigned twice. Races between agents (409) are counted apart, as conflicts. Prints a table and, last, one
 // JSON line; exits 1 when there were errors. `runSoak()` is what test/faults/soak.test.ts calls.
 // All traffic stays on 127.0.0.1; the child and the temp dir are removed at the end.
 import { Database } from 'bun:sqlite'
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -52,7 +55,11 @@ export interface Sample {
   /** taken while the load ran (the trends use only these, after the warm-up) */
   load: boolean
   rss_mb: number
+  /** every open descriptor; of them, regular files (database, WAL, media…), sockets, and sockets in CLOSE_WAIT */
   fds: number
+  files: number
+  sockets: number
+  close_wait: number
   wal_mb: number
   db_mb: number
   /** rates over the interval since the previous sample, per second */
@@ -108,7 +115,12 @@ export interface SoakReport {
   samples: Sample[]
   rss_mb: Trend
   fds: Trend & { before_load: number; after_drain: number }
+  /** regular files among the descriptors (sockets follow the clients' connection pools) */
+  files: Trend & { before_load: number; after_drain: number }
+  close_wait_max: number
   wal_mb: { max: number; last: number }
+  /** the largest tables and indexes at the end, MB */
+  db_tables_mb: Record<string, number>
   rss_trend_up: boolean
   fds_stable: boolean
   conflicts: Record<string, number>
@@ -167,7 +179,7 @@ export function fit(points: { x: number; y: number }[]): { slope: number; r2: nu
   return { slope, r2: syy === 0 ? 0 : (sxy * sxy) / (sxx * syy) }
 }
 
-function trendOf(samples: Sample[], key: 'rss_mb' | 'fds', warmupS: number): Trend {
+function trendOf(samples: Sample[], key: 'rss_mb' | 'fds' | 'files', warmupS: number): Trend {
   const after = samples.filter((s) => s.load && s.t_s >= warmupS)
   const use = after.length >= 3 ? after : samples
   const { slope, r2: rr } = fit(use.map((s) => ({ x: s.t_s / 60, y: s[key] })))
@@ -179,7 +191,7 @@ function trendOf(samples: Sample[], key: 'rss_mb' | 'fds', warmupS: number): Tre
 export const dayProfile = (x: number) => 0.35 + 0.65 * (Math.exp(-(((x - 0.3) / 0.12) ** 2)) + Math.exp(-(((x - 0.7) / 0.12) ** 2)))
 
 /** A small PNG (real header and IHDR) made distinct by random bytes after IEND. */
-function png(extra: number): Uint8Array {
+function png(extra: number): Uint8Array<ArrayBuffer> {
   const base = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64')
   const out = new Uint8Array(base.length + extra)
   out.set(base)
@@ -187,13 +199,60 @@ function png(extra: number): Uint8Array {
   return out
 }
 
-function procStats(pid: number): { rss_mb: number; fds: number } {
+/** Reads a byte stream to its end, chunk by chunk. */
+async function eachChunk(stream: ReadableStream<Uint8Array>, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+  const reader = stream.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      onChunk(value)
+    }
+  } finally {
+    reader.releaseLock()
+  }
+}
+
+/** TCP socket inode → state (hex, /proc/net/tcp: 01 established, 08 close-wait, 0A listen …). */
+function tcpStates(): Map<string, string> {
+  const states = new Map<string, string>()
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    try {
+      for (const row of readFileSync(file, 'utf8').split('\n').slice(1)) {
+        const f = row.trim().split(/\s+/)
+        if (f.length > 9) states.set(f[9], f[3])
+      }
+    } catch {}
+  }
+  return states
+}
+
+/** RSS and open descriptors of a process, the descriptors by kind. */
+export function procStats(pid: number): { rss_mb: number; fds: number; files: number; sockets: number; close_wait: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-    return { rss_mb: r1(kb / 1024), fds: readdirSync(`/proc/${pid}/fd`).length }
+    const links: string[] = []
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        links.push(readlinkSync(`/proc/${pid}/fd/${fd}`))
+      } catch {} // closed meanwhile
+    }
+    const tcp = tcpStates()
+    let files = 0
+    let sockets = 0
+    let closeWait = 0
+    for (const l of links) {
+      if (l.startsWith('/')) files++
+      const inode = /^socket:\[(\d+)\]$/.exec(l)?.[1]
+      if (inode) {
+        sockets++
+        if (tcp.get(inode) === '08') closeWait++ // the peer closed, we did not: a leaked connection
+      }
+    }
+    return { rss_mb: r1(kb / 1024), fds: links.length, files, sockets, close_wait: closeWait }
   } catch {
-    return { rss_mb: 0, fds: 0 }
+    return { rss_mb: 0, fds: 0, files: 0, sockets: 0, close_wait: 0 }
   }
 }
 const sizeMb = (path: string) => (existsSync(path) ? r2(statSync(path).size / 1048576) : 0)
@@ -274,14 +333,14 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     const readLines = async (stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) => {
       const decoder = new TextDecoder()
       let buf = ''
-      for await (const chunk of stream) {
+      await eachChunk(stream, (chunk) => {
         buf += decoder.decode(chunk, { stream: true })
         let i
         while ((i = buf.indexOf('\n')) >= 0) {
           onLine(buf.slice(0, i))
           buf = buf.slice(i + 1)
         }
-      }
+      })
       if (buf) onLine(buf)
     }
     const logsDone = Promise.all([
@@ -453,7 +512,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
         try {
           const res = await fetch(meta!.url + '/_fake/webhook', { method: 'POST', body: JSON.stringify({ url: webhookUrl, app_secret: secret, phone_number_id: phone, from: waId, name, message: { ...message, id } }) })
           const out = (await res.json()) as { status?: number; body?: string; error?: { message?: string } }
-          note('webhook ack', performance.now() - t0)
+          note('webhook ack (via the fake)', performance.now() - t0)
           if (out.status === 200) {
             inbound.get(id)!.acked = true
             c.webhooksAcked++
@@ -493,9 +552,11 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
             const choice = inter.type === 'list' ? pick(inter.action.sections!.flatMap((s) => s.rows)) : pick(inter.action.buttons!.map((b) => b.reply))
             const kind = inter.type === 'list' ? 'list_reply' : 'button_reply'
             sentAt = await say(waId, name, { type: 'interactive', interactive: { type: kind, [kind]: { id: choice.id, title: choice.title } }, context: { from: '15551234567', id: q.m.wamid } })
+            if (!choice.id.endsWith(':skip')) break // a sector picked: the handoff follows
           }
         }
         // The conversation with a person: a few messages, the odd photo.
+        const chatFrom = (phones.get(waId) ?? []).length
         const rounds = Math.floor(rand(2, 6))
         for (let r = 0; r < rounds && !stopping; r++) {
           await nap(rand(1500, 5000))
@@ -506,7 +567,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
           } else await say(waId, name, { type: 'text', text: `${pick(['Certo', 'Entendi', 'Mas e o prazo?', 'Obrigado', 'Pode verificar?', 'Qual o valor?'])} (${convo}.${r})` })
         }
         // A survey (or any question) after the close: tap an answer.
-        const survey = await nextTo(waId, (phones.get(waId) ?? []).length, (m) => m.type === 'interactive', 5000)
+        const survey = await nextTo(waId, chatFrom, (m) => m.type === 'interactive', 5000)
         if (survey) {
           await nap(rand(500, 3000))
           const inter = survey.m.body.interactive as { type: string; action: { buttons?: { reply: { id: string; title: string } }[]; sections?: { rows: { id: string; title: string }[] }[] } }
@@ -517,8 +578,11 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
             await say(waId, name, { type: 'interactive', interactive: { type: kind, [kind]: { id: choice.id, title: choice.title } }, context: { from: '15551234567', id: survey.m.wamid } })
           }
         }
-        // Then the customer is away for a while: less at the day's peaks, longer in the quiet hours.
-        await nap(expo(idlePeakS * 1000) / dayProfile(dayAt()))
+        // Then the customer is away for a while (less at the day's peaks, longer in the quiet
+        // hours): mostly back soon with one more thing (the same ticket, reopened within the
+        // 1-minute window), sometimes later in the day (a new ticket, through the bot again).
+        const away = Math.random() < 0.3 ? expo(4 * idlePeakS * 1000) : expo(idlePeakS * 1000)
+        await nap(away / dayProfile(dayAt()))
       }
     }
 
@@ -541,7 +605,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
             if (res.status !== 200) throw new Error(`status ${res.status}`)
             const decoder = new TextDecoder()
             let buf = ''
-            for await (const chunk of res.body!) {
+            await eachChunk(res.body!, (chunk) => {
               buf += decoder.decode(chunk, { stream: true })
               let cut
               while ((cut = buf.indexOf('\n\n')) >= 0) {
@@ -569,7 +633,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
                   poke()
                 } else if ((event === 'message.created' || event === 'ticket.updated') && (ev.ticket?.assignee_id ?? ev.assignee_id) === a.id) poke()
               }
-            }
+            })
             if (!stopping) error('sse', `${a.name}: the stream ended`)
           } catch (err) {
             if (!stopping) error('sse', `${a.name}: ${err}`)
@@ -586,22 +650,21 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
           const form = new FormData()
           form.set('file', new File([png(1000 + Math.floor(Math.random() * 30_000))], 'comprovante.png', { type: 'image/png' }))
           form.set('caption', text)
+          pendingReplies.set(text, Date.now()) // before the call: the send may reach the fake first
           const r = await call('send_file', a.token, 'POST', `/api/v1/tickets/${ticketId}/messages`, form)
           if (r.status === 201) {
             c.agentFiles++
             c.agentMessages++
             agentAcked.set(text, r.json.id)
-            pendingReplies.set(text, Date.now())
-          }
+          } else pendingReplies.delete(text)
           return r.status === 201
         }
-        const t0 = Date.now()
+        pendingReplies.set(text, Date.now())
         const r = await call('send', a.token, 'POST', `/api/v1/tickets/${ticketId}/messages`, { text })
         if (r.status === 201) {
           c.agentMessages++
           agentAcked.set(text, r.json.id)
-          pendingReplies.set(text, t0)
-        }
+        } else pendingReplies.delete(text)
         return r.status === 201
       }
 
@@ -712,6 +775,9 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
         load: !stopping && now < endsAt,
         rss_mb: ps.rss_mb,
         fds: ps.fds,
+        files: ps.files,
+        sockets: ps.sockets,
+        close_wait: ps.close_wait,
         wal_mb: sizeMb(join(dataDir, 'kumquat.db-wal')),
         db_mb: sizeMb(join(dataDir, 'kumquat.db')),
         webhooks_s: r1((c.webhooksAcked - prev.webhooks) / dt),
@@ -720,11 +786,11 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       }
       prev = { t: now, webhooks: c.webhooksAcked, api: c.api, out: outboundSeen }
       samples.push(s)
-      log(`t=${String(s.t_s).padStart(5)} s  rss ${s.rss_mb} MB  fds ${s.fds}  wal ${s.wal_mb} MB  db ${s.db_mb} MB  webhooks ${s.webhooks_s}/s  api ${s.api_s}/s  out ${s.out_s}/s`)
+      log(`t=${String(s.t_s).padStart(5)} s  rss ${s.rss_mb} MB  fds ${s.fds} (${s.files} files, ${s.sockets} sockets${s.close_wait ? `, ${s.close_wait} close-wait` : ''})  wal ${s.wal_mb} MB  db ${s.db_mb} MB  webhooks ${s.webhooks_s}/s  api ${s.api_s}/s  out ${s.out_s}/s`)
       if (server!.exitCode !== null) error('server', `exited with ${server!.exitCode}`)
     }
     sample()
-    const fdsBefore = samples[0].fds
+    const before = samples[0]
     const sampler = setInterval(sample, sampleEvery * 1000)
 
     // ---- run ----
@@ -752,7 +818,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     await Bun.sleep(1000) // the last statuses and fake records
     scan()
     sample()
-    const fdsAfter = samples.at(-1)!.fds
+    const after = samples.at(-1)!
     clearInterval(scanner)
 
     // ---- checks ----
@@ -805,6 +871,13 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       else if (h.action === 'closed' || h.action === 'reopened') holder.set(h.ticket_id, null)
     }
     const tickets = n('SELECT count(*) AS n FROM tickets')
+    // Where the database's size went (dbstat, when this SQLite has it).
+    let tables: Record<string, number> = {}
+    try {
+      tables = Object.fromEntries(
+        db.query<{ name: string; mb: number }, []>('SELECT name, round(sum(pgsize) / 1048576.0, 2) AS mb FROM dbstat GROUP BY name ORDER BY sum(pgsize) DESC LIMIT 8').all().map((r) => [r.name, r.mb]),
+      )
+    } catch {}
     db.close()
     const integrity = (() => {
       const d = new Database(join(dataDir, 'kumquat.db'), { readonly: true })
@@ -828,7 +901,9 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     const latency: Record<string, LatencyStats> = {}
     for (const [k, xs] of [...lat].sort(([a], [b]) => a.localeCompare(b))) latency[k] = { n: xs.length, p50: r1(pct(xs, 50)), p99: r1(pct(xs, 99)), max: r1(Math.max(...xs)) }
     const rss = trendOf(samples, 'rss_mb', warmupS)
-    const fds = { ...trendOf(samples, 'fds', warmupS), before_load: fdsBefore, after_drain: fdsAfter }
+    const fds = { ...trendOf(samples, 'fds', warmupS), before_load: before.fds, after_drain: after.fds }
+    const files = { ...trendOf(samples, 'files', warmupS), before_load: before.files, after_drain: after.files }
+    const closeWaitMax = Math.max(...samples.map((s) => s.close_wait))
     const total = [...errorsByKind.values()].reduce((a, b) => a + b, 0)
     return {
       duration_s: Math.round(loadSeconds),
@@ -861,11 +936,15 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       rss_mb: rss,
       fds,
       wal_mb: { max: Math.max(...samples.map((s) => s.wal_mb)), last: samples.at(-1)?.wal_mb ?? 0 },
+      db_tables_mb: tables,
       // Up: more than 1 MB a minute after the warm-up, and a real trend (not noise).
       rss_trend_up: rss.slope_per_min > 1 && rss.r2 > 0.5,
-      // Stable: within a band under load, and back near the start once the clients are gone
-      // (kept-alive client connections of the fake and of this process remain).
-      fds_stable: fds.max - fds.min <= 40 && fds.last - fds.first <= 20 && fdsAfter - fdsBefore <= 30,
+      files,
+      close_wait_max: closeWaitMax,
+      // Stable: files within a small band under load and back where they were after it; no socket
+      // left half-closed by the server; all descriptors within the clients' connection pools (the
+      // pools of this process and of the fake grow to the peak concurrency and are kept alive).
+      fds_stable: files.max - files.min <= 10 && files.last - files.first <= 5 && after.files - before.files <= 5 && closeWaitMax <= 5 && fds.max <= before.fds + 50 + 4 * o.agents,
       conflicts: Object.fromEntries([...conflicts].sort(([a], [b]) => a.localeCompare(b))),
       errors: { total, by_kind: Object.fromEntries(errorsByKind), examples: errorExamples },
       checks: {
@@ -905,12 +984,14 @@ export function formatReport(r: SoakReport): string {
   line('conversations / tickets', `${t.conversations} / ${t.tickets}; ${t.accepts} offers accepted, ${t.declines} declined, ${t.transfers} transfers, ${t.closes} closes, ${t.pauses} breaks, ${t.survey_answers} survey answers`)
   lines.push('\nlatency (ms)                            n        p50      p99      max')
   for (const [k, v] of Object.entries(r.latency_ms)) lines.push(`  ${k.padEnd(38)}${String(v.n).padStart(7)}${String(v.p50).padStart(9)}${String(v.p99).padStart(9)}${String(v.max).padStart(9)}`)
-  lines.push('\nover time:  t(s)  rss(MB)  fds  wal(MB)  db(MB)  webhooks/s  api/s  out/s')
-  for (const s of r.samples) lines.push(`         ${String(s.t_s).padStart(6)} ${String(s.rss_mb).padStart(8)} ${String(s.fds).padStart(4)} ${String(s.wal_mb).padStart(8)} ${String(s.db_mb).padStart(7)} ${String(s.webhooks_s).padStart(11)} ${String(s.api_s).padStart(6)} ${String(s.out_s).padStart(6)}`)
+  lines.push('\nover time:  t(s)  rss(MB)  fds (files/sockets)  wal(MB)  db(MB)  webhooks/s  api/s  out/s')
+  for (const s of r.samples) lines.push(`         ${String(s.t_s).padStart(6)} ${String(s.rss_mb).padStart(8)} ${String(s.fds).padStart(4)} ${`(${s.files}/${s.sockets})`.padStart(10)}      ${String(s.wal_mb).padStart(8)} ${String(s.db_mb).padStart(7)} ${String(s.webhooks_s).padStart(11)} ${String(s.api_s).padStart(6)} ${String(s.out_s).padStart(6)}${s.load ? '' : '  (after the load)'}`)
   lines.push('')
   line('RSS after warm-up', `${r.rss_mb.first} → ${r.rss_mb.last} MB (min ${r.rss_mb.min}, max ${r.rss_mb.max}); slope ${r.rss_mb.slope_per_min} MB/min, r² ${r.rss_mb.r2}: ${r.rss_trend_up ? 'TRENDS UP' : 'no growth trend'}`)
-  line('open fds after warm-up', `${r.fds.first} → ${r.fds.last} (min ${r.fds.min}, max ${r.fds.max}); slope ${r.fds.slope_per_min}/min; ${r.fds.before_load} before the load, ${r.fds.after_drain} after: ${r.fds_stable ? 'stable' : 'NOT stable'}`)
+  line('open fds after warm-up', `${r.fds.first} → ${r.fds.last} (min ${r.fds.min}, max ${r.fds.max}); slope ${r.fds.slope_per_min}/min; ${r.fds.before_load} before the load, ${r.fds.after_drain} after`)
+  line('  of them regular files', `${r.files.first} → ${r.files.last} (min ${r.files.min}, max ${r.files.max}); ${r.files.before_load} before the load, ${r.files.after_drain} after; CLOSE_WAIT sockets at most ${r.close_wait_max}: ${r.fds_stable ? 'stable' : 'NOT stable'}`)
   line('WAL', `max ${r.wal_mb.max} MB, at the end ${r.wal_mb.last} MB`)
+  line('database', `${r.samples.at(-1)?.db_mb ?? 0} MB; largest: ${Object.entries(r.db_tables_mb).map(([k, v]) => `${k} ${v}`).join(', ')}`)
   const k = r.checks
   line('acknowledged customer messages', `${k.acked_stored_once}/${k.acked_inbound} stored exactly once; ${k.inbound_failed} failed processing`)
   line('agent messages', `${k.agent_acked_stored}/${k.agent_acked} acknowledged stored once; ${k.outbound_failed} outbound failed, ${k.outbound_left_queued} left queued, ${k.sent_twice} sent twice`)
@@ -944,6 +1025,6 @@ if (import.meta.main) {
   })
   console.log(formatReport(report))
   const { samples, ...summary } = report
-  console.log(JSON.stringify({ bench: 'soak', ...summary, samples: samples.map((s) => [s.t_s, s.rss_mb, s.fds, s.wal_mb]) }))
+  console.log(JSON.stringify({ bench: 'soak', ...summary, samples: samples.map((s) => [s.t_s, s.rss_mb, s.fds, s.files, s.sockets, s.wal_mb]) }))
   process.exit(report.errors.total === 0 ? 0 : 1)
 }

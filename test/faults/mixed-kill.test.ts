@@ -272,6 +272,12 @@ test('kill -9 twice during webhooks in, agent replies out and routing: nothing l
       } else wrong.push({ m, why: 'left ' + m.status })
     }
     expect(wrong).toEqual([])
+    // Shown failed: what the API gives the agent for each interrupted message.
+    for (const m of out.filter((x) => x.status === 'failed')) {
+      const page = await api(k, p.token, 'GET', `/api/v1/tickets/${m.ticket_id}/messages?limit=200&cursor=${Buffer.from(String(m.id - 1)).toString('base64url')}`)
+      const shown = (page.json.data as { id: number; status: string; error: { title: string | null } | null }[]).find((x) => x.id === m.id)
+      expect({ id: m.id, status: shown?.status, title: shown?.error?.title }).toEqual({ id: m.id, status: 'failed', title: 'interrupted' })
+    }
     // No send twice: agent texts are unique, each at the fake at most once; every text the fake got
     // is one of ours; per customer, the fake got between (sent) and (sent + interrupted) messages.
     const agentTexts = new Map<string, Out[]>()
