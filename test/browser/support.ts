@@ -99,8 +99,11 @@ export async function launchBrowser(): Promise<BrowserSession> {
     if (r.status() >= 400) diagnostics.httpErrors.push({ method: r.request().method(), path: new URL(r.url()).pathname, status: r.status() })
   })
   page.on('requestfailed', (r) => {
-    // The SSE fetch is cut when the page navigates away: that is expected, not a failure.
-    if (new URL(r.url()).pathname === '/events') return
+    // The SSE fetch is cut when the page navigates away: that is expected, not a failure. So is
+    // the notices-area request each page makes right after loading, when a navigation aborts it.
+    const path = new URL(r.url()).pathname
+    if (path === '/events') return
+    if (path === '/notices/area' && r.failure()?.errorText === 'net::ERR_ABORTED') return
     diagnostics.failedRequests.push({ method: r.method(), url: r.url(), failure: r.failure()?.errorText ?? '' })
   })
 

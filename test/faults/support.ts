@@ -133,6 +133,8 @@ export async function provision(k: Kumquat, meta: FakeMeta): Promise<Provisioned
   const channel = await api(k, token, 'POST', '/api/v1/channels', {
     type: 'whatsapp', name: `Faults ${n}`, phone_number_id: phoneNumberId, waba_id: `20${n}`, access_token: accessToken, app_secret: appSecret,
     verify_token: `verify-${n}`, graph_base_url: meta.url, sector_id: sector.json.id,
+    // No bot: its reminders would write on their own timer and blur what each fault test measures.
+    bot_flow_id: null,
   })
   if (channel.status !== 201) throw new Error(`channel: ${channel.status} ${channel.text}`)
   return { email, password: 'faults-password-1', token, sectorId: sector.json.id, channelId: channel.json.id, webhookPath: new URL(channel.json.webhook_url).pathname, appSecret, phoneNumberId }
