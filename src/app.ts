@@ -33,6 +33,10 @@ import { monitoringRoutes } from './monitoring/routes'
 import { noticesRoutes } from './notices/routes'
 import { reportsApi } from './reports/api'
 import { reportsRoutes } from './reports/routes'
+import { surveysRoutes } from './surveys/routes'
+import { webchatRoutes } from './channels/webchat/routes'
+import { ssoRoutes } from './sso/routes'
+import { integrationsRoutes } from './integrations/routes'
 
 /** Paths that work before the first admin exists. */
 const OPEN_BEFORE_SETUP = /^\/(setup|healthz|metrics|assets\/|favicon\.ico|api\/)/
@@ -117,6 +121,11 @@ export function createApp(ctx: Context) {
       // Pre-service (issue 5): bot flows; business hours and holidays.
       .use(botRoutes(ctx))
       .use(hoursRoutes(ctx))
+      // Surveys (issue 6), WebChat (issue 10), single sign-on and integrations (issue 8).
+      .use(surveysRoutes(ctx))
+      .use(webchatRoutes(ctx))
+      .use(ssoRoutes(ctx))
+      .use(integrationsRoutes(ctx))
   )
   app.get('/api/v1/openapi.json', async () => withRequestBodies(await (await app.handle(new Request(`http://localhost${OPENAPI_RAW}`))).json(), app.routes))
   // The readable reference, rendered from the same document (api/docs.tsx).

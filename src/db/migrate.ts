@@ -28,7 +28,8 @@ export function migrate(db: Database, migrations: Migration[] = MIGRATIONS): num
     if (m.version <= found) continue
     // Each migration and its record commit together: a crash leaves the previous version intact.
     db.transaction(() => {
-      db.exec(m.sql)
+      // A migration may be only comments (a reserved number whose feature added no table).
+      if (hasStatements(m.sql)) db.exec(m.sql)
       db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         m.version,
         m.name,
@@ -41,3 +42,5 @@ export function migrate(db: Database, migrations: Migration[] = MIGRATIONS): num
 }
 
 export { LATEST_VERSION }
+
+const hasStatements = (sql: string) => sql.replace(/--[^\n]*/g, '').trim().length > 0

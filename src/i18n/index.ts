@@ -11,11 +11,15 @@ import { monitoringCatalog } from './monitoring'
 import { opsCatalog } from './ops'
 import { ptBR } from './pt-BR'
 import { templatesCatalog } from './templates'
+import { surveysCatalog } from './surveys'
+import { webchatCatalog } from './webchat'
+import { ssoCatalog } from './sso'
+import { integrationsCatalog } from './integrations'
 
 export type Lang = 'pt-BR' | 'en'
 export const LANGS: readonly Lang[] = ['pt-BR', 'en']
 
-const features = [channelsCatalog, deskCatalog, customersCatalog, opsCatalog, templatesCatalog, adminCatalog, botCatalog, monitoringCatalog] as const
+const features = [channelsCatalog, deskCatalog, customersCatalog, opsCatalog, templatesCatalog, adminCatalog, botCatalog, monitoringCatalog, surveysCatalog, webchatCatalog, ssoCatalog, integrationsCatalog] as const
 type KeysOf<T> = T extends unknown ? keyof T : never
 type FeatureKey = KeysOf<(typeof features)[number]['pt-BR']>
 export type MessageKey = keyof typeof ptBR | FeatureKey

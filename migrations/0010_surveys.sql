@@ -1,0 +1,2 @@
+-- Kumquat 0010: Satisfaction surveys (issue 6).
+-- Times are integer milliseconds since the epoch (UTC).

@@ -1,0 +1,2 @@
+-- Kumquat 0011: WebChat channel: visitors, sessions (issue 10).
+-- Times are integer milliseconds since the epoch (UTC).

@@ -1,0 +1,2 @@
+-- Kumquat 0012: Customer types' custom fields, contacts linked to customers, imports (issue 5).
+-- Times are integer milliseconds since the epoch (UTC).

@@ -1,0 +1,2 @@
+-- Kumquat 0013: Single sign-on with OpenID Connect (issue 8).
+-- Times are integer milliseconds since the epoch (UTC).

@@ -1,0 +1,2 @@
+-- Kumquat 0014: Outgoing webhooks, per-token rate limits, data retention (issue 8).
+-- Times are integer milliseconds since the epoch (UTC).

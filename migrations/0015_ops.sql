@@ -1,0 +1,2 @@
+-- Kumquat 0015: Operations housekeeping (issue 9).
+-- Times are integer milliseconds since the epoch (UTC).
