@@ -37,6 +37,7 @@ export const ROUTE_PERMISSIONS: Record<string, Requirement> = {
   'POST /logout': 'public',
   'GET /webhooks/whatsapp/:key': 'public',
   'POST /webhooks/whatsapp/:key': 'public',
+  'GET /webchat.js': 'public',
   'GET /admin/backups': 'settings.view',
   'GET /admin/backups/status': 'settings.view',
   'POST /admin/backups': 'settings.edit',

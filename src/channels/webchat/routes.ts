@@ -2,8 +2,8 @@
 // api.md "Web chat visitors") and the channel's settings page.
 import { Elysia } from 'elysia'
 import type { Context } from '../../context'
+import { widgetScript } from './widget-script'
 
 export function webchatRoutes(ctx: Context) {
-  void ctx
-  return new Elysia({ name: 'webchatRoutes' })
+  return new Elysia({ name: 'webchatRoutes' }).use(widgetScript(ctx))
 }

@@ -1,0 +1,1 @@
+// Kumquat WebChat widget — being written (issue 10).
