@@ -14,6 +14,7 @@ import { write } from '../db/open'
 import { badRequest, conflict, HttpError, notFound } from '../http/errors'
 import type { MessageKey } from '../i18n'
 import { sendTemplateToTicket } from '../templates/send'
+import { TemplateSend } from '../templates/routes'
 import { detectFileType, extensionForMime, MAX_UPLOAD_BYTES, safeFilename, sizeProblem } from './file-types'
 import { messageJson, ticketJson } from './json'
 import { mediaPath, storeMediaFile } from './media-files'
@@ -110,16 +111,7 @@ const SendMessage = t.Object(
   {
     text: t.Optional(t.String({ minLength: 1, maxLength: 4096, description: 'A message to the customer (JSON)' })),
     note: t.Optional(t.String({ minLength: 1, maxLength: 10000, description: 'An internal note, never sent to the customer (JSON)' })),
-    template: t.Optional(
-      t.Object(
-        {
-          name: t.String({ minLength: 1, maxLength: 512 }),
-          language: t.String({ minLength: 2, maxLength: 15 }),
-          params: t.Optional(t.Array(t.Unknown(), { maxItems: 100 })),
-        },
-        { additionalProperties: false, description: 'An approved template (HSM) — not available yet: 400 templates_not_available' },
-      ),
-    ),
+    template: t.Optional(TemplateSend),
     file: t.Optional(t.File({ description: 'multipart/form-data: image, audio, video, sticker or document; its real type is read from its bytes' })),
     caption: t.Optional(t.String({ maxLength: 1024, description: 'multipart/form-data, with `file` (not for audio or stickers)' })),
   },
@@ -278,7 +270,7 @@ export function deskApi(ctx: Context) {
             'JSON `{ "text" }` (1–4096 characters) or `{ "note" }` (internal, 1–10000, never sent), or multipart/form-data with `file` (+ `caption` ≤ 1024). ' +
             'The file’s type is read from its bytes (415 `unsupported_file_type` when WhatsApp does not take it) and WhatsApp’s limits apply (413 `file_too_large`: image 5 MB, audio/video 16 MB, document 100 MB, sticker 100 KB / 500 KB animated). ' +
             'Answers 201 with the message, status `queued`; it is sent in the background. 409 `ticket_closed` on a closed ticket, 409 `whatsapp_window_closed` more than 24 h after the customer’s last message (send a template). ' +
-            'Templates are not available yet: 400 `templates_not_available`.',
+            '`{ "template": { name, language, params?, header_params?, header_media?, button_params? } }` sends an APPROVED template of the ticket’s channel (permission templates.send), inside or outside the window.',
         },
       },
     )

@@ -260,6 +260,29 @@ describe('sending a template', () => {
     expect(out.body.template).toEqual({ name: 'pedido_saiu', language: { code: 'pt_BR' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Maria' }, { type: 'text', text: '1234' }] }] })
   })
 
+  test('the ticket API takes header and URL-button parameters too (the same template object as POST /api/v1/tickets)', async () => {
+    const components = [
+      { type: 'HEADER', format: 'TEXT', text: 'Pedido {{1}}', example: { header_text: ['77'] } },
+      { type: 'BODY', text: 'Olá {{1}}, acompanhe a entrega.', example: { body_text: [['Ana']] } },
+      { type: 'BUTTONS', buttons: [{ type: 'URL', text: 'Rastrear', url: 'https://x.example/r/{{1}}', example: ['https://x.example/r/abc'] }] },
+    ]
+    const created = await post('/api/v1/templates', admin.token, { channel_id: rig.channelId, name: 'rastreio', language: 'pt_BR', category: 'UTILITY', components })
+    expect(created.status).toBe(201)
+    const tid = ((await created.json()) as { id: number }).id
+    await rig.deliver(statusEvent({ event: 'APPROVED', message_template_id: Number(tplRow(tid).external_id), message_template_name: 'rastreio', message_template_language: 'pt_BR', reason: 'NONE' }))
+    await rig.until(() => tplRow(tid).status === 'APPROVED')
+    const res = await send(makeTicket(30 * HOUR), agent.token, { name: 'rastreio', language: 'pt_BR', params: ['Ana'], header_params: ['77'], button_params: ['abc'] })
+    expect(res.status).toBe(201)
+    const message = (await res.json()) as { id: number }
+    await rig.until(() => s.ctx.stores.messages.get(message.id)!.status === 'sent')
+    const out = (await sentTemplates()).find((m) => m.wamid === s.ctx.stores.messages.get(message.id)!.external_id)!
+    expect((out.body.template as { components: unknown[] }).components).toEqual([
+      { type: 'header', parameters: [{ type: 'text', text: '77' }] },
+      { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] },
+      { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'abc' }] },
+    ])
+  })
+
   test('sending needs templates.send', async () => {
     const saved = s.ctx.db.query<{ permissions: string }, []>("SELECT permissions FROM profiles WHERE key = 'agent'").get()!.permissions
     write(s.ctx.db, () => s.ctx.db.run("UPDATE profiles SET permissions = (SELECT json_group_array(value) FROM json_each(permissions) WHERE value != 'templates.send') WHERE key = 'agent'"))
@@ -399,6 +422,8 @@ describe('pages', () => {
     const page = new Browser(s.url)
     await page.login('agent@example.com')
     const tpl = s.ctx.stores.templates.byName(rig.channelId, 'pedido_saiu', 'pt_BR')!
+    // The ticket page (not only the workspace) leads to the template flow when the window is closed.
+    expect(await (await page.fetch(`/tickets/${ticket.id}`)).text()).toContain(`href="/tickets/${ticket.id}/template"`)
     const form = await (await page.fetch(`/tickets/${ticket.id}/template?template_id=${tpl.id}`)).text()
     expect(form).toContain('janela de 24 horas está encerrada')
     expect(form).toContain(`value="${ticket.protocol}"`) // suggestion

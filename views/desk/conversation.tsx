@@ -590,7 +590,7 @@ export function Composer({ v, t, mode, values, error, workspace = false }: { v: 
           <strong>{v.escape('desk.window_closed')}</strong>
           <p>{v.escape('desk.window_banner_hint')}</p>
           <div class="row">
-            {workspace && t.channel_type === 'whatsapp' && v.can('templates.send') ? (
+            {t.channel_type === 'whatsapp' && v.can('templates.send') ? (
               <>
                 <a class="button secondary small" href={`/tickets/${id}/template`}>
                   {v.escape('desk.window_send_template')}
@@ -598,12 +598,7 @@ export function Composer({ v, t, mode, values, error, workspace = false }: { v: 
                 <span class="hint">{v.escape('desk.window_template_hint')}</span>
               </>
             ) : (
-              <>
-                <button type="button" class="secondary small" disabled>
-                  {v.escape('desk.window_send_template')}
-                </button>
-                <span class="hint">{v.escape('desk.window_templates_soon')}</span>
-              </>
+              <span class="hint">{v.escape('desk.window_no_template_permission')}</span>
             )}
           </div>
         </div>
