@@ -395,6 +395,21 @@
     syncQueued = true
     requestAnimationFrame(() => { syncQueued = false; syncWorkspace() })
   }).observe(document.body, { childList: true, subtree: true })
+  // Web chat: the agent typing in the composer of a web-chat ticket tells the visitor (at most
+  // every 3 s; the panel's visitor box carries the URL). Notes are internal: not reported.
+  let typingSentAt = 0
+  document.addEventListener('input', (evt) => {
+    const box = evt.target.closest && evt.target.closest('textarea[data-enter-send]')
+    const panel = box && box.closest('[data-ticket-panel]')
+    const url = panel && panel.querySelector('[data-typing-url]') && panel.querySelector('[data-typing-url]').getAttribute('data-typing-url')
+    if (!url || !box.value.trim()) return
+    const note = box.form && box.form.querySelector('input[name=note]')
+    if (note && note.checked) return
+    if (Date.now() - typingSentAt < 3000) return
+    typingSentAt = Date.now()
+    fetch(url, { method: 'POST', headers: { 'x-csrf-token': csrfToken(), 'hx-request': 'true' } }).catch(() => {})
+  })
+
   renderPrefs()
   syncWorkspace()
   setInterval(tick, 500)

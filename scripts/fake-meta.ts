@@ -108,6 +108,8 @@ export interface FaultSpec {
   delay_ms?: number
   /** Never answer: hold the request until the client gives up or the fake stops. */
   timeout?: boolean
+  /** Only requests whose JSON body `to` is this number (digits compared; e.g. one customer's sends). */
+  to?: string
 }
 
 export interface Fault extends Required<Pick<FaultSpec, 'path' | 'count'>>, Omit<FaultSpec, 'path' | 'count'> {
@@ -259,7 +261,7 @@ async function route(req: Request, ctx: Ctx): Promise<Response> {
 
 // Faults first (they stand for Meta misbehaving), then the real handler.
 async function answer(req: Request, url: URL, ctx: Ctx, record: RecordedRequest): Promise<Response> {
-  const fault = takeFault(ctx.state, req.method, url.pathname)
+  const fault = takeFault(ctx.state, req.method, url.pathname, record.body)
   try {
     if (fault) {
       if (fault.delay_ms) await Bun.sleep(fault.delay_ms)
@@ -863,8 +865,13 @@ function numericId(): string {
 // ---------------------------------------------------------------------------------------------
 // Faults
 
-function takeFault(state: FakeMetaState, method: string, path: string): Fault | null {
-  const fault = state.faults.find((f) => f.count > 0 && (!f.method || f.method.toUpperCase() === method) && f.matcher.test(path))
+const digitsOf = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v).replace(/\D/g, '') : null)
+
+function takeFault(state: FakeMetaState, method: string, path: string, body: unknown = null): Fault | null {
+  const to = isRecord(body) ? digitsOf(body.to) : null
+  const fault = state.faults.find(
+    (f) => f.count > 0 && (!f.method || f.method.toUpperCase() === method) && f.matcher.test(path) && (f.to === undefined || digitsOf(f.to) === to),
+  )
   if (!fault) return null
   fault.count--
   if (fault.count === 0) state.faults.splice(state.faults.indexOf(fault), 1)

@@ -11,6 +11,7 @@ import { apiRoutes } from './api/routes'
 import { channelsAdmin } from './channels/admin'
 import { whatsappWebhook } from './channels/whatsapp/webhook'
 import { customersRoutes } from './customers/routes'
+import { IMPORT_BODY_LIMIT } from './customers/import'
 import { ticketActionsApi } from './desk/actions-api'
 import { deskApi } from './desk/api'
 import { MAX_UPLOAD_BYTES } from './desk/file-types'
@@ -35,20 +36,27 @@ import { reportsApi } from './reports/api'
 import { reportsRoutes } from './reports/routes'
 import { surveysRoutes } from './surveys/routes'
 import { webchatRoutes } from './channels/webchat/routes'
+import { MAX_FILE_BYTES as WEBCHAT_MAX_FILE_BYTES } from './channels/webchat/settings'
 import { ssoRoutes } from './sso/routes'
 import { integrationsRoutes } from './integrations/routes'
 
 /** Paths that work before the first admin exists. */
-const OPEN_BEFORE_SETUP = /^\/(setup|healthz|metrics|assets\/|favicon\.ico|api\/)/
+const OPEN_BEFORE_SETUP = /^\/(setup|healthz|metrics|assets\/|favicon\.ico|api\/|webchat(\.js$|\/))/
 
 /** Webhook deliveries may carry up to 3 MB (Meta's limit); everything else the configured limit. */
 export const WEBHOOK_BODY_LIMIT = 4 * 1024 * 1024
 /** Agents' and API file uploads (multipart only): WhatsApp documents go up to 100 MB (whatsapp.md §5). */
 export const UPLOAD_BODY_LIMIT = MAX_UPLOAD_BYTES + 1024 * 1024
 const UPLOAD_PATH = /^\/(api\/v1\/)?tickets\/[^/]+\/messages$/
+/** Web chat visitors' files (multipart only): up to the channel's limit (at most 20 MB), checked again per channel. */
+const WEBCHAT_UPLOAD_PATH = /^\/webchat\/[^/]+\/messages$/
+export const WEBCHAT_UPLOAD_BODY_LIMIT = WEBCHAT_MAX_FILE_BYTES + 64 * 1024
 export function bodyLimitFor(ctx: Context, path: string, contentType: string | null = null): number {
   if (path.startsWith('/webhooks/')) return WEBHOOK_BODY_LIMIT
   if (UPLOAD_PATH.test(path) && contentType?.startsWith('multipart/form-data')) return Math.max(UPLOAD_BODY_LIMIT, ctx.config.maxBodyBytes)
+  // The customers CSV import answers a too-large file itself, with the limit in its own words.
+  if (path === '/customers/import') return Math.max(IMPORT_BODY_LIMIT, ctx.config.maxBodyBytes)
+  if (WEBCHAT_UPLOAD_PATH.test(path) && contentType?.startsWith('multipart/form-data')) return Math.max(WEBCHAT_UPLOAD_BODY_LIMIT, ctx.config.maxBodyBytes)
   return ctx.config.maxBodyBytes
 }
 
@@ -88,7 +96,7 @@ export function createApp(ctx: Context) {
           provider: null,
           exclude: { paths: [/^(?!\/api\/v1\/)/], staticFile: true },
           documentation: {
-            info: { title: 'Kumquat API', version: '1', description: 'REST API v1. Auth: `Authorization: Bearer <token>`.' },
+            info: { title: 'Kumquat API', version: '1', description: 'REST API v1. Auth: `Authorization: Bearer <token>`. Rate limit per token (default 600/min, burst 100; Integrations page): every answer carries X-RateLimit-Limit (bucket size), X-RateLimit-Remaining and X-RateLimit-Reset (seconds until full); over the limit, 429 `rate_limited` with Retry-After (seconds).' },
             components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
             security: [{ bearer: [] }],
           },

@@ -24,6 +24,10 @@ export interface Config {
   litestream: boolean
   /** Free space in the data dir below which admins are warned (KUMQUAT_DISK_MIN_FREE_MB) */
   diskMinFreeBytes: number
+  /** Days a processed webhook delivery (and a sent outbox row) is kept (KUMQUAT_INBOUND_RETENTION_DAYS, src/ops/housekeeping.ts) */
+  inboundRetentionDays: number
+  /** Days a delivery that failed processing is kept for inspection (KUMQUAT_INBOUND_FAILED_RETENTION_DAYS) */
+  inboundFailedRetentionDays: number
 }
 
 export class ConfigError extends Error {
@@ -128,6 +132,8 @@ export function loadConfig(env: Env = process.env): Config {
     eventRetention: int(env, 'KUMQUAT_EVENT_BUFFER', 10000, 100, 10_000_000),
     litestream: bool(env, 'KUMQUAT_LITESTREAM', false),
     diskMinFreeBytes: int(env, 'KUMQUAT_DISK_MIN_FREE_MB', 256, 0, 10_000_000) * 1024 * 1024,
+    inboundRetentionDays: int(env, 'KUMQUAT_INBOUND_RETENTION_DAYS', 7, 1, 3650),
+    inboundFailedRetentionDays: int(env, 'KUMQUAT_INBOUND_FAILED_RETENTION_DAYS', 30, 1, 3650),
   }
 }
 

@@ -47,7 +47,10 @@ import { alertsStore } from './alerts/store'
 import { monitoringStore } from './monitoring/store'
 import { noticesStore } from './notices/store'
 import { reportsStore } from './reports/store'
-import { surveyReader } from './reports/surveys'
+import { ssoStore } from './sso/store'
+import { webhooksStore } from './integrations/webhooks-store'
+import { surveysStore } from './surveys/store'
+import { webchatStore } from './channels/webchat/store'
 
 export function createContext(config: Config, log: Logger, db: Database = openDatabase(config.dataDir)) {
   migrate(db)
@@ -83,7 +86,7 @@ export function createContext(config: Config, log: Logger, db: Database = openDa
     recipients: recipientsStore(db),
     // Supervision (issue 7): reports, live monitoring, alerts, notices.
     reports: reportsStore(db),
-    surveys: surveyReader(db),
+    surveys: surveysStore(db), // survey settings, answers and the reports' reader (src/reports/surveys.ts)
     monitoring: monitoringStore(db),
     alerts: alertsStore(db, deriveKey(key)),
     alertConditions: conditionsStore(db),
@@ -91,6 +94,11 @@ export function createContext(config: Config, log: Logger, db: Database = openDa
     // Pre-service (issue 5): bot flows and conversations, business hours and holidays.
     bot: botStore(db),
     hours: hoursStore(db),
+    webchat: webchatStore(db),
+    // Integrations (issue 8): outgoing webhooks and their deliveries.
+    webhooks: webhooksStore(db, deriveKey(key, 'kumquat/webhook-secrets')),
+    // Single sign-on (issue 8): provider settings, logins in flight, linked identities.
+    sso: ssoStore(db, deriveKey(key, 'kumquat/sso-secrets')),
     events,
   }
   // The built-in default flow new channels use (created once, in the installation's language).

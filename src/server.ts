@@ -20,6 +20,10 @@ import { startStorageWatch } from './ops/storage'
 import { startRoutingWorker } from './desk/routing'
 import { startBotTimers } from './bot/engine'
 import { startSupervisionWorkers } from './alerts/worker'
+import { startHousekeeping } from './ops/housekeeping'
+import { applyRateLimitHeaders } from './integrations/rate-limit'
+import { startWebhookWorker } from './integrations/webhook-delivery'
+import { startRetentionWorker } from './lgpd/retention'
 
 export interface Running {
   port: number
@@ -36,7 +40,7 @@ export async function startServer(ctx: Context): Promise<Running> {
   ctx.hub.start()
   const workers = startWorkers(ctx)
   // Operations: the daily backup schedule and the data folder's free space (src/ops).
-  workers.push(startScheduledBackups(ctx), startStorageWatch(ctx))
+  workers.push(startScheduledBackups(ctx), startStorageWatch(ctx), startHousekeeping(ctx))
   if (ctx.config.litestream) ctx.log.info(checkpointPolicy(true))
 
   const server = Bun.serve({
@@ -61,6 +65,7 @@ export async function startServer(ctx: Context): Promise<Running> {
       request = bounded
       const response = await app.handle(request)
       applySecurityHeaders(response.headers, ctx.config.secure)
+      applyRateLimitHeaders(request, response.headers)
       const ms = performance.now() - started
       const route = matchedRoute(request)
       ctx.metrics.observe(request.method, route, response.status, ms / 1000)
@@ -122,5 +127,5 @@ function startWorkers(ctx: Context): WorkerLoop[] {
   const botTimers = startBotTimers(ctx)
   // Supervision: alert evaluation and webhooks, the notices clock (src/alerts/worker.ts).
   const supervision = startSupervisionWorkers(ctx)
-  return [inbound, media, outbox, routing, bulk, botTimers, ...supervision]
+  return [inbound, media, outbox, routing, bulk, botTimers, ...supervision, startWebhookWorker(ctx), startRetentionWorker(ctx)]
 }

@@ -59,3 +59,47 @@ export function PresenceForm({ v, user }: { v: View; user: User }) {
     </form>
   )
 }
+
+/** A column title: its message key ('' for none), or the key with the classes of its cells (e.g. "optional"). */
+export type Column = MessageKey | '' | { key: MessageKey; class: string }
+
+/** A table's header row: translated column titles. */
+export function HeadRow({ v, cols }: { v: View; cols: Column[] }) {
+  return (
+    <tr>
+      {cols.map((c) => (typeof c === 'object' ? <th class={c.class}>{v.escape(c.key)}</th> : <th>{c ? v.escape(c) : ''}</th>))}
+    </tr>
+  )
+}
+
+/**
+ * A list as a table: the header row and one row per item — or the empty state when there is none
+ * and `empty` is given. `wrap` puts it in the scrolling frame (.table-wrap) of wide tables (a
+ * string: with these classes too).
+ */
+export function DataTable<T>(p: {
+  v: View
+  id?: string
+  class?: string
+  head: Column[]
+  rows: T[]
+  row: (r: T, i: number) => JSX.Element
+  /** the empty state; `box`: the classes of a frame around it (e.g. "card") */
+  empty?: { title: string; hint?: string; box?: string }
+  wrap?: boolean | string
+}) {
+  if (p.rows.length === 0 && p.empty) {
+    const empty = <Empty title={p.empty.title} hint={p.empty.hint} />
+    return p.empty.box ? <div class={p.empty.box}>{empty}</div> : empty
+  }
+  const table = (
+    <table id={p.id} class={p.class}>
+      <thead>
+        <HeadRow v={p.v} cols={p.head} />
+      </thead>
+      <tbody>{p.rows.map(p.row)}</tbody>
+    </table>
+  )
+  if (!p.wrap) return table
+  return <div class={typeof p.wrap === 'string' ? `table-wrap ${p.wrap}` : 'table-wrap'}>{table}</div>
+}

@@ -21,6 +21,7 @@ function navItems(v: View): NavItem[] {
   // Supervision (issue 7).
   if (v.can('monitoring.view')) items.push({ href: '/monitoring', label: v.t('monitoring.nav') }, { href: '/alerts', label: v.t('alerts.nav') })
   if (v.can('reports.view')) items.push({ href: '/reports', label: v.t('reports.nav') })
+  if (v.can('surveys.view')) items.push({ href: '/surveys', label: v.t('nav.surveys') })
   if (v.user) items.push({ href: '/notices', label: v.t('notices.nav') })
   return items
 }
@@ -38,7 +39,10 @@ function adminItems(v: View): NavItem[] {
   if (v.can('classifications.manage')) items.push({ href: '/admin/classifications', label: v.t('nav.classifications') })
   if (v.can('customer_types.manage')) items.push({ href: '/admin/customer-types', label: v.t('nav.customer_types') })
   if (v.can('templates.view')) items.push({ href: '/admin/templates', label: v.t('nav.templates') })
+  if (v.can('surveys.view')) items.push({ href: '/admin/surveys', label: v.t('surveys.settings_title') })
   if (v.can('settings.view')) items.push({ href: '/admin/settings', label: v.t('nav.settings') }, { href: '/admin/backups', label: v.t('ops.nav') })
+  if (v.can('settings.view')) items.push({ href: '/admin/sso', label: v.t('sso.nav') })
+  if (v.can('webhooks.view') || v.can('settings.view')) items.push({ href: '/admin/integrations', label: v.t('nav.integrations') })
   if (v.can('audit.view')) items.push({ href: '/admin/audit', label: v.t('nav.audit') })
   if (items.length) items.push({ href: '/api/docs', label: v.t('nav.api_docs') })
   return items

@@ -104,6 +104,10 @@ function kumquatEnv(dir: string, port: number): Record<string, string> {
     KUMQUAT_PORT: String(port),
     KUMQUAT_HOST: HOST,
     KUMQUAT_BASE_URL: `http://${HOST}:${port}`,
+    // One token drives tens of thousands of requests per second here: lift the per-token API limit
+    // (src/integrations/rate-limit.ts), which would otherwise answer most of them 429.
+    KUMQUAT_API_RATE_PER_MINUTE: '1000000',
+    KUMQUAT_API_RATE_BURST: '100000',
   }
 }
 

@@ -8,8 +8,9 @@
 // stream (/api/v1/events, one per agent: 20 streams), transferring to another sector or agent,
 // closing. Customers arrive with a two-peak day profile; one who writes again within the reopen
 // window (set to 1 minute: a day compressed) reopens their ticket; about a third come back later,
-// on a new ticket, through the bot again. Comercial asks for a CSAT survey at the close: a survey
-// question that comes (interactive) is answered with a tap (none comes while surveys are not built).
+// on a new ticket, through the bot again. Comercial asks for a CSAT survey at the close (src/surveys):
+// the survey list that comes is answered with a tap on a row, or now and then a typed number; the
+// report counts answers given, surveys sent and answers stored.
 //
 //   node_modules/.bin/bun scripts/bench/soak.ts                      # 30 minutes
 //   node_modules/.bin/bun scripts/bench/soak.ts --duration 600 [--customers 200] [--agents 20] [--no-bot] [--binary PATH]
@@ -110,6 +111,9 @@ export interface SoakReport {
     customer_media: number
     agent_files: number
     survey_answers: number
+    /** surveys the server sent at a close, and answers it stored (from the database at the end) */
+    surveys_sent: number
+    survey_answers_stored: number
   }
   latency_ms: Record<string, LatencyStats>
   samples: Sample[]
@@ -566,16 +570,19 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
             await say(waId, name, { type: 'image', image: { id: pick(photos), caption: Math.random() < 0.5 ? 'segue a foto' : undefined } })
           } else await say(waId, name, { type: 'text', text: `${pick(['Certo', 'Entendi', 'Mas e o prazo?', 'Obrigado', 'Pode verificar?', 'Qual o valor?'])} (${convo}.${r})` })
         }
-        // A survey (or any question) after the close: tap an answer.
-        const survey = await nextTo(waId, chatFrom, (m) => m.type === 'interactive', 5000)
+        // A survey (or any question) after the close: tap an answer — for a survey (row ids
+        // `survey:<id>:<score>`), now and then type the score instead.
+        const survey = await nextTo(waId, chatFrom, (m) => m.type === 'interactive', 8000)
         if (survey) {
           await nap(rand(500, 3000))
           const inter = survey.m.body.interactive as { type: string; action: { buttons?: { reply: { id: string; title: string } }[]; sections?: { rows: { id: string; title: string }[] }[] } }
           const choice = inter.type === 'list' ? pick(inter.action.sections?.flatMap((x) => x.rows) ?? []) : pick(inter.action.buttons?.map((b) => b.reply) ?? [])
           const kind = inter.type === 'list' ? 'list_reply' : 'button_reply'
+          const typed = choice && /^survey:\d+:\d+$/.test(choice.id) && Math.random() < 0.3 ? choice.id.split(':')[2] : null
           if (choice && !stopping) {
             c.surveys++
-            await say(waId, name, { type: 'interactive', interactive: { type: kind, [kind]: { id: choice.id, title: choice.title } }, context: { from: '15551234567', id: survey.m.wamid } })
+            if (typed) await say(waId, name, { type: 'text', text: typed })
+            else await say(waId, name, { type: 'interactive', interactive: { type: kind, [kind]: { id: choice.id, title: choice.title } }, context: { from: '15551234567', id: survey.m.wamid } })
           }
         }
         // Then the customer is away for a while (less at the day's peaks, longer in the quiet
@@ -871,6 +878,8 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       else if (h.action === 'closed' || h.action === 'reopened') holder.set(h.ticket_id, null)
     }
     const tickets = n('SELECT count(*) AS n FROM tickets')
+    const surveysSent = n('SELECT count(*) AS n FROM surveys')
+    const surveysAnswered = n('SELECT count(*) AS n FROM surveys WHERE answered_at IS NOT NULL')
     // Where the database's size went (dbstat, when this SQLite has it).
     let tables: Record<string, number> = {}
     try {
@@ -930,6 +939,8 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
         customer_media: c.customerMedia,
         agent_files: c.agentFiles,
         survey_answers: c.surveys,
+        surveys_sent: surveysSent,
+        survey_answers_stored: surveysAnswered,
       },
       latency_ms: latency,
       samples,
@@ -981,7 +992,7 @@ export function formatReport(r: SoakReport): string {
   line('customer messages acknowledged', `${t.webhooks_acked} (${t.webhooks_per_s}/s), ${t.customer_media} photos; ${t.status_webhooks} status webhooks`)
   line('API requests', `${t.api_requests} (${t.api_per_s}/s); ${t.sse_events} SSE events received`)
   line('outbound to WhatsApp', `${t.outbound_to_whatsapp} (${t.outbound_per_s}/s), ${t.agent_messages} by agents (${t.agent_files} files)`)
-  line('conversations / tickets', `${t.conversations} / ${t.tickets}; ${t.accepts} offers accepted, ${t.declines} declined, ${t.transfers} transfers, ${t.closes} closes, ${t.pauses} breaks, ${t.survey_answers} survey answers`)
+  line('conversations / tickets', `${t.conversations} / ${t.tickets}; ${t.accepts} offers accepted, ${t.declines} declined, ${t.transfers} transfers, ${t.closes} closes, ${t.pauses} breaks; surveys: ${t.surveys_sent} sent, ${t.survey_answers} answers given, ${t.survey_answers_stored} stored`)
   lines.push('\nlatency (ms)                            n        p50      p99      max')
   for (const [k, v] of Object.entries(r.latency_ms)) lines.push(`  ${k.padEnd(38)}${String(v.n).padStart(7)}${String(v.p50).padStart(9)}${String(v.p99).padStart(9)}${String(v.max).padStart(9)}`)
   lines.push('\nover time:  t(s)  rss(MB)  fds (files/sockets)  wal(MB)  db(MB)  webhooks/s  api/s  out/s')

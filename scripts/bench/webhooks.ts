@@ -8,11 +8,9 @@
 // Reports deliveries/s, ack latency p50/p99 and end-to-end latency (webhook → message visible on
 // the API event stream). Goal (issue 3): ≥ 2,000 deliveries/s, ≥ 0.5 × the bare baseline, p99 ack
 // < 50 ms. All traffic stays on 127.0.0.1; children and temp dirs are removed at the end.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { Subprocess } from 'bun'
 import { signBody } from '../../src/channels/whatsapp/signature'
+import { freePort, log, pct, r1, spawnChild as spawn, tempDir, waitHealthy } from './support'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const BINARY = join(ROOT, 'dist/kumquat')
@@ -22,47 +20,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
 const SECRET = 'bench-app-secret'
 const PHONE = '1099000001'
 
-const children = new Set<Subprocess>()
-const temps = new Set<string>()
-const cleanup = () => {
-  for (const c of children) c.kill('SIGKILL')
-  for (const d of temps) rmSync(d, { recursive: true, force: true })
-}
-process.on('exit', cleanup)
-process.on('SIGINT', () => process.exit(130))
-const log = (m: string) => process.stderr.write(`· ${m}\n`)
-const temp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kumquat-whbench-'))
-  temps.add(d)
-  return d
-}
-const freePort = () => {
-  const l = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const p = l.port
-  l.stop(true)
-  return p
-}
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
-}
-const r1 = (x: number) => Math.round(x * 10) / 10
-
-async function waitHealthy(url: string) {
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(url)).ok) return
-    } catch {}
-    await Bun.sleep(100)
-  }
-  throw new Error(`not healthy: ${url}`)
-}
-
-function spawn(cmd: string[], cwd: string, env: Record<string, string>) {
-  const p = Bun.spawn(cmd, { cwd, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, stdout: 'ignore', stderr: 'inherit' })
-  children.add(p)
-  return p
-}
 
 /** Distinct signed deliveries: each a text from one of 200 customers, unique wamid. */
 function makeDeliveries(n: number, runId: string) {
@@ -124,7 +81,7 @@ Bun.serve({ port: Number(process.env.PORT), hostname: '127.0.0.1', async fetch(r
 `
 
 async function benchBare() {
-  const dir = temp()
+  const dir = tempDir('kumquat-whbench-')
   const port = freePort()
   await Bun.write(join(dir, 'bare.ts'), BARE)
   spawn([BUN, join(dir, 'bare.ts')], dir, { PORT: String(port), DB: join(dir, 'bare.db'), SECRET })
@@ -135,7 +92,7 @@ async function benchBare() {
 
 async function benchKumquat() {
   if (!(await Bun.file(BINARY).exists())) Bun.spawnSync([BUN, 'scripts/build.ts'], { cwd: ROOT, stdout: 'inherit', stderr: 'inherit' })
-  const dir = temp()
+  const dir = tempDir('kumquat-whbench-')
   // The fake Graph API receives the protocol messages Kumquat sends to new customers.
   const metaPort = freePort()
   spawn([BUN, join(ROOT, 'scripts/fake-meta.ts'), '--port', String(metaPort), '--host', '127.0.0.1'], ROOT, {})

@@ -16,16 +16,15 @@
 //
 // Goals: p99 fan-out < 200 ms for 1,000 streams; workspace render < 50 ms. Prints a table and, last,
 // one JSON line. All traffic stays on 127.0.0.1; children and temp dirs are removed at the end.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { Subprocess } from 'bun'
 import { signBody } from '../../src/channels/whatsapp/signature'
 import { loadConfig } from '../../src/config'
 import { createContext, type Context } from '../../src/context'
 import { write } from '../../src/db/open'
 import { createLogger } from '../../src/logger'
 import { PANEL_MESSAGES } from '../../src/desk/workspace'
+import { freePort, log, median, pct, r1, spawnChild as spawn, tempDir, waitHealthy } from './support'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const BUN = process.execPath
@@ -40,54 +39,7 @@ const PHONE = '1099000042'
 const GOALS = { fanoutP99Ms: 200, renderMs: 50 }
 
 // ---- bookkeeping ---------------------------------------------------------------------------------
-const children = new Set<Subprocess>()
-const temps = new Set<string>()
-const cleanup = () => {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL')
-    } catch {}
-  }
-  for (const d of temps) rmSync(d, { recursive: true, force: true })
-}
-process.on('exit', cleanup)
-process.on('SIGINT', () => process.exit(130))
-const log = (m: string) => process.stderr.write(`· ${m}\n`)
-const temp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kumquat-wsbench-'))
-  temps.add(d)
-  return d
-}
-const freePort = () => {
-  const l = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const p = l.port
-  l.stop(true)
-  return p
-}
-const pct = (xs: number[], p: number) => {
-  if (!xs.length) return NaN
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
-}
-const median = (xs: number[]) => pct(xs, 50)
-const r1 = (x: number) => Math.round(x * 10) / 10
 const clock = () => performance.timeOrigin + performance.now()
-
-async function waitHealthy(url: string) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(url)).ok) return
-    } catch {}
-    await Bun.sleep(100)
-  }
-  throw new Error(`not healthy: ${url}`)
-}
-
-function spawn(cmd: string[], cwd: string, env: Record<string, string>, o: { stdin?: 'pipe'; stdout?: 'pipe' } = {}) {
-  const p = Bun.spawn(cmd, { cwd, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, stdin: o.stdin ?? 'ignore', stdout: o.stdout ?? 'ignore', stderr: 'inherit' })
-  children.add(p)
-  return p
-}
 
 /** The context a bench database is prepared with (the server opens the same folder afterwards). */
 function benchContext(dataDir: string): Context {
@@ -151,7 +103,7 @@ interface FanoutResult {
 }
 
 async function buildBinary(): Promise<string> {
-  const out = join(temp(), 'kumquat')
+  const out = join(tempDir('kumquat-wsbench-'), 'kumquat')
   log('building the binary from the working tree (into a temp dir)')
   const p = Bun.spawnSync([BUN, 'scripts/build.ts', out], { cwd: ROOT, stdout: 'ignore', stderr: 'inherit' })
   if (p.exitCode !== 0) throw new Error('build failed')
@@ -231,7 +183,7 @@ function rssOf(pid: number): number | null {
 
 async function benchFanout(): Promise<FanoutResult> {
   const metaUrl = await startFakeMeta()
-  const dataDir = temp()
+  const dataDir = tempDir('kumquat-wsbench-')
   const seedCtx = benchContext(dataDir)
   log(`seeding ${STREAMS} agents with API tokens`)
   const { tokens, webhookPath } = seedFanout(seedCtx, metaUrl)
@@ -265,7 +217,7 @@ async function benchFanout(): Promise<FanoutResult> {
 
   // The streams, in CLIENTS processes.
   log(`opening ${STREAMS} /api/v1/events streams from ${CLIENTS} client processes`)
-  const dir = temp()
+  const dir = tempDir('kumquat-wsbench-')
   await Bun.write(join(dir, 'client.ts'), CLIENT)
   const started = performance.now()
   const clients = await Promise.all(
@@ -391,7 +343,7 @@ interface RenderResult {
 }
 
 async function benchRender(): Promise<RenderResult> {
-  const dataDir = temp()
+  const dataDir = tempDir('kumquat-wsbench-')
   const ctx = benchContext(dataDir)
   const TICKETS = 10_000
   const MESSAGES = 2_000

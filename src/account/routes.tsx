@@ -20,18 +20,21 @@ import { SetupPage } from '../../views/account/setup'
 import { PresenceForm } from '../../views/components'
 import { HomePage } from '../../views/home'
 import { homeLists } from '../desk/pages'
+import { ssoButton } from '../sso/login'
 import type { Problems } from '../../views/view'
 
 const problemsOf = (list: { field: string; key: MessageKey }[]): Problems => Object.fromEntries(list.map((p) => [p.field, p.key]))
 
+/** A new session for the user and its cookie (password login, first-run setup, single sign-on). */
+export function startSessionFor(ctx: Context, request: Request, userId: number, remember: boolean): string {
+  const lifetimeMs = sessionLifetimeMs(ctx, remember)
+  const s = ctx.stores.sessions.create(userId, { remember, ip: clientIp(request), userAgent: request.headers.get('user-agent'), lifetimeMs })
+  return serializeCookie(ctx, sessionCookieName(ctx.config.secure), s.token, { maxAgeSeconds: remember ? lifetimeMs / 1000 : undefined })
+}
+
 export function accountRoutes(ctx: Context) {
   const throttles = createLoginThrottles()
-
-  function startSession(request: Request, userId: number, remember: boolean): string {
-    const lifetimeMs = sessionLifetimeMs(ctx, remember)
-    const s = ctx.stores.sessions.create(userId, { remember, ip: clientIp(request), userAgent: request.headers.get('user-agent'), lifetimeMs })
-    return serializeCookie(ctx, sessionCookieName(ctx.config.secure), s.token, { maxAgeSeconds: remember ? lifetimeMs / 1000 : undefined })
-  }
+  const startSession = (request: Request, userId: number, remember: boolean) => startSessionFor(ctx, request, userId, remember)
 
   return (
     new Elysia()
@@ -69,7 +72,7 @@ export function accountRoutes(ctx: Context) {
         if (viewerOf(ctx, request)?.session) return redirect(safeNext(url.searchParams.get('next')))
         const { view, headers } = preLoginView(ctx, request)
         const info = (['setup.already', 'login.expired', 'login.logged_out'] as const).find((k) => k === url.searchParams.get('info')) ?? null
-        return html(<LoginPage v={view} form={{ email: '', remember: false, next: safeNext(url.searchParams.get('next')) }} info={info} />, 200, headers)
+        return html(<LoginPage v={view} form={{ email: '', remember: false, next: safeNext(url.searchParams.get('next')) }} info={info} sso={ssoButton(ctx)} />, 200, headers)
       })
       .post('/login', async ({ request }) => {
         const form = await readForm(request)
@@ -80,7 +83,7 @@ export function accountRoutes(ctx: Context) {
         const ip = clientIp(request) ?? 'unknown'
         const fail = (message: string, status: number) => {
           const { view, headers } = preLoginView(ctx, request)
-          return html(<LoginPage v={view} form={{ email, remember, next }} error={message} />, status, headers)
+          return html(<LoginPage v={view} form={{ email, remember, next }} error={message} sso={ssoButton(ctx)} />, status, headers)
         }
         const wait = Math.max(throttles.account.retryAfter(email), throttles.ip.retryAfter(ip))
         if (wait > 0) {
@@ -97,8 +100,16 @@ export function accountRoutes(ctx: Context) {
           // Same message whether the e-mail exists or not.
           return fail(buildView(ctx, request, null).t('login.failed'), 401)
         }
+        // Only single sign-on for this user. Said only after the right password, so the message
+        // tells nothing to someone guessing which addresses have accounts.
+        if (user.password_login_disabled) {
+          write(ctx.db, () => ctx.stores.audit.record({ actor_id: user.id, action: 'login.failed', ip, details: { email, method: 'password', reason: 'password_login_disabled' } }))
+          const sso = ssoButton(ctx)
+          const v = buildView(ctx, request, null)
+          return fail(sso ? v.t('sso.password_disabled', { provedor: sso.label }) : v.t('sso.password_disabled_no_sso'), 403)
+        }
         throttles.account.reset(email)
-        write(ctx.db, () => ctx.stores.audit.record({ actor_id: user.id, action: 'login', ip }))
+        write(ctx.db, () => ctx.stores.audit.record({ actor_id: user.id, action: 'login', ip, details: { method: 'password' } }))
         return redirect(next, { 'set-cookie': startSession(request, user.id, remember) })
       })
       .post('/logout', async ({ request }) => {

@@ -38,6 +38,7 @@ function userInputFromForm(form: Form): UserInput {
     profile: form.get('profile'),
     sector_ids: form.all('sector_ids').map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
     limits,
+    password_login_disabled: form.get('password_login_disabled') === '1',
   }
 }
 
@@ -50,6 +51,7 @@ function userFormValues(form: Form | null, user: User | null): UserFormValues {
       profile_id: Number(input.profile) || null,
       sector_ids: (input.sector_ids as unknown[]).filter((x): x is number => typeof x === 'number'),
       limits: Object.fromEntries(CHANNEL_TYPES.map((c) => [c, Number((input.limits as Record<string, unknown>)[c]) || 0])) as UserFormValues['limits'],
+      password_login_disabled: input.password_login_disabled === true,
     }
   }
   return {
@@ -58,6 +60,7 @@ function userFormValues(form: Form | null, user: User | null): UserFormValues {
     profile_id: user?.profile_id ?? null,
     sector_ids: user?.sector_ids ?? [],
     limits: user?.limits ?? { ...DEFAULT_LIMITS },
+    password_login_disabled: user?.password_login_disabled ?? false,
   }
 }
 

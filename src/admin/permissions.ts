@@ -67,6 +67,11 @@ export const PERMISSIONS = [
   // ---- pre-service (issue 5): bot flows; business hours, holidays and sectors' out-of-hours settings ----
   'bot.manage',
   'hours.manage',
+  // ---- integrations (issue 8): outgoing webhooks ----
+  'webhooks.view',
+  'webhooks.create',
+  'webhooks.edit',
+  'webhooks.delete',
 ] as const
 
 export type Permission = (typeof PERMISSIONS)[number]

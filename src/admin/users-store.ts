@@ -21,6 +21,8 @@ export interface User {
   profile_name: string
   permissions: ReadonlySet<string>
   active: boolean
+  /** Only single sign-on: the password form refuses this user (src/sso). */
+  password_login_disabled: boolean
   language: Lang | null
   presence: PresenceStatus
   presence_reason: string | null
@@ -41,6 +43,7 @@ interface Row {
   profile_name: string
   permissions: string
   active: number
+  password_login_disabled: number
   language: Lang | null
   presence: PresenceStatus
   presence_reason: string | null
@@ -53,7 +56,7 @@ interface Row {
 
 const SELECT = `
   SELECT u.id, u.name, u.email, u.password_hash, u.profile_id, p.key AS profile_key, p.name AS profile_name,
-         p.permissions, u.active, u.language, u.presence, u.presence_reason, u.presence_since,
+         p.permissions, u.active, u.password_login_disabled, u.language, u.presence, u.presence_reason, u.presence_since,
          u.created_at, u.updated_at,
          (SELECT json_group_array(sector_id) FROM (SELECT sector_id FROM user_sectors WHERE user_id = u.id ORDER BY sector_id)) AS sector_ids,
          (SELECT json_group_object(channel_type, max_open) FROM user_channel_limits WHERE user_id = u.id) AS limits
@@ -63,6 +66,7 @@ function toUser(r: Row): User {
   return {
     ...r,
     active: r.active === 1,
+    password_login_disabled: r.password_login_disabled === 1,
     permissions: new Set(JSON.parse(r.permissions) as string[]),
     sector_ids: r.sector_ids ? JSON.parse(r.sector_ids) : [],
     limits: { ...DEFAULT_LIMITS, ...(r.limits ? JSON.parse(r.limits) : {}) },
@@ -106,6 +110,9 @@ export function usersStore(db: Database) {
   const setActiveQ = db.query<unknown, [number, number, number]>(
     `UPDATE users SET active = ?, updated_at = ?2,
        presence = CASE WHEN ?1 = 0 THEN 'offline' ELSE presence END WHERE id = ?3`,
+  )
+  const setPasswordLoginQ = db.query<unknown, [number, number, number]>(
+    'UPDATE users SET password_login_disabled = ?, updated_at = ? WHERE id = ?',
   )
   const setLanguageQ = db.query<unknown, [string | null, number, number]>(
     'UPDATE users SET language = ?, updated_at = ? WHERE id = ?',
@@ -177,6 +184,8 @@ export function usersStore(db: Database) {
       accessChanged()
       return setActiveQ.run(active ? 1 : 0, Date.now(), id)
     },
+    /** Call inside a write transaction. */
+    setPasswordLoginDisabled: (id: number, disabled: boolean) => setPasswordLoginQ.run(disabled ? 1 : 0, Date.now(), id),
     setLanguage: (id: number, lang: Lang | null) => setLanguageQ.run(lang, Date.now(), id),
     setPresence: (id: number, status: PresenceStatus, reason: string | null, at: number) =>
       setPresenceQ.run(status, reason, at, id),

@@ -17,6 +17,8 @@ export interface UserInput {
   sector_ids?: unknown
   limits?: unknown
   active?: unknown
+  /** Single sign-on only (src/sso): the password form refuses the user. */
+  password_login_disabled?: unknown
 }
 
 export interface CleanUser {
@@ -27,6 +29,7 @@ export interface CleanUser {
   sector_ids?: number[]
   limits?: Limits
   active?: boolean
+  password_login_disabled?: boolean
 }
 
 const EMAIL = /^[^\s@<>"']{1,64}@[^\s@<>"']+\.[^\s@<>"']{2,}$/
@@ -81,6 +84,10 @@ export function validateUser(ctx: Context, input: UserInput, creating: boolean, 
     if (typeof input.active !== 'boolean') problems.push({ field: 'active', key: 'form.required' })
     else clean.active = input.active
   }
+  if (input.password_login_disabled !== undefined) {
+    if (typeof input.password_login_disabled !== 'boolean') problems.push({ field: 'password_login_disabled', key: 'form.required' })
+    else clean.password_login_disabled = input.password_login_disabled
+  }
   return { clean, problems }
 }
 
@@ -127,7 +134,8 @@ export async function createUser(ctx: Context, actorId: number | null, input: Us
       sector_ids: clean.sector_ids!,
       limits: clean.limits!,
     })
-    ctx.stores.audit.record({ actor_id: actorId, action: 'user.create', object_type: 'user', object_id: id, ip, details: { email: clean.email, profile_id: clean.profile_id } })
+    if (clean.password_login_disabled) ctx.stores.users.setPasswordLoginDisabled(id, true)
+    ctx.stores.audit.record({ actor_id: actorId, action: 'user.create', object_type: 'user', object_id: id, ip, details: { email: clean.email, profile_id: clean.profile_id, password_login_disabled: clean.password_login_disabled ?? false } })
     return id
   })
   return ctx.stores.users.get(id)!
@@ -147,6 +155,7 @@ export async function updateUser(ctx: Context, actorId: number | null, id: numbe
       ctx.stores.users.setPassword(id, hash)
       ctx.stores.sessions.revokeAll(id)
     }
+    if (clean.password_login_disabled !== undefined) ctx.stores.users.setPasswordLoginDisabled(id, clean.password_login_disabled)
     if (clean.active !== undefined) {
       ctx.stores.users.setActive(id, clean.active)
       if (!clean.active) ctx.stores.sessions.revokeAll(id)

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Browser, seedUser, startTestServer, type TestServer } from '../../test/support/server'
 import { SseReader } from '../../test/support/sse'
 import { write } from '../db/open'
-import { insertTicket, makeChannel, makeSector } from '../reports/fixture'
+import { insertSurveyAnswer, insertTicket, makeChannel, makeSector } from '../reports/fixture'
 import { acknowledgeAlert, evaluateAlerts } from './evaluate'
 import type { RuleInput } from './store'
 import { backoffMs, MAX_ATTEMPTS, sendDelivery, sendDueDeliveries, verifySignature } from './webhook'
@@ -133,14 +133,13 @@ describe('rules fire once per condition and clear', () => {
   })
 
   test('negative_survey: one alert per negative answer (given after the rule exists), kept until acknowledged', () => {
-    s.ctx.db.exec('CREATE TABLE IF NOT EXISTS surveys (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, kind TEXT NOT NULL, score INTEGER, answered_at INTEGER)')
     const now = Date.now()
     const t = insertTicket(s.ctx, { channel_id: ids.C1, status: 'closed', sector_id: ids.S1, assignee_id: ids.ana, created_at: now - 60 * MIN, closed_at: now - 30 * MIN })
-    const add = s.ctx.db.query('INSERT INTO surveys (ticket_id, kind, score, answered_at) VALUES (?, ?, ?, ?)')
-    add.run(t, 'csat', 1, now - 120 * MIN) // before the rule: ignored
+    const add = (kind: 'csat' | 'nps', score: number, at: number) => insertSurveyAnswer(s.ctx, t, kind, score, at)
+    add('csat', 1, now - 120 * MIN) // before the rule: ignored
     const r = rule({ kind: 'negative_survey' })
-    add.run(t, 'csat', 4, Date.now() + 1) // positive
-    add.run(t, 'nps', 6, Date.now() + 2) // a detractor: negative
+    add('csat', 4, Date.now() + 1) // positive
+    add('nps', 6, Date.now() + 2) // a detractor: negative
     evaluateAlerts(s.ctx, Date.now() + 10)
     evaluateAlerts(s.ctx, Date.now() + 20)
     const list = alertsOf(r)

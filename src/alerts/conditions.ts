@@ -1,6 +1,9 @@
 // The live conditions alert rules watch, read from the tickets, agents, messages and survey
 // answers as they are now. Each returns one row per subject the condition holds for; the
-// evaluation (evaluate.ts) fires what is new and clears what is gone.
+// evaluation (evaluate.ts) fires what is new and clears what is gone. Waiting is measured in each
+// sector's business time (evaluate.ts gives the cutoffs): the SQL reads with the latest possible
+// cutoff (elapsed time, never shorter than business time) and the caller keeps the rows whose
+// sector's own cutoff they pass.
 import type { Database } from 'bun:sqlite'
 
 export interface SectorCondition {
@@ -34,13 +37,11 @@ export interface SurveyCondition {
 export const NEGATIVE_AT_MOST: Record<string, number> = { csat: 2, nps: 6, ces: 3 }
 
 export function conditionsStore(db: Database) {
-  // Queued tickets waiting since at or before the cutoff, per sector.
-  const queueWait = db.query<SectorCondition, [number]>(
-    `SELECT t.sector_id, count(*) AS n, min(coalesce(t.queued_at, t.created_at)) AS oldest,
-            (SELECT o.id FROM tickets o WHERE o.status = 'queued' AND o.sector_id = t.sector_id ORDER BY coalesce(o.queued_at, o.created_at), o.id LIMIT 1) AS ticket_id
-     FROM tickets t
+  // Queued tickets waiting since at or before the cutoff, longest first.
+  const queued = db.query<{ id: number; sector_id: number; since: number }, [number]>(
+    `SELECT t.id, t.sector_id, coalesce(t.queued_at, t.created_at) AS since FROM tickets t
      WHERE t.status = 'queued' AND t.sector_id IS NOT NULL AND coalesce(t.queued_at, t.created_at) <= ?
-     GROUP BY t.sector_id`,
+     ORDER BY since, t.id`,
   )
   // Sectors with tickets waiting and no active member available; `since` = when that began: the
   // later of the longest wait and the last presence change of a member (the last one to leave).
@@ -95,7 +96,17 @@ export function conditionsStore(db: Database) {
   }
 
   return {
-    queueWait: (cutoff: number): SectorCondition[] => queueWait.all(cutoff),
+    /** Per sector, the queued tickets waiting since at or before its cutoff (`latest`: the latest of the cutoffs). */
+    queueWait(latest: number, cutoffOf: (sectorId: number) => number = () => latest): SectorCondition[] {
+      const bySector = new Map<number, SectorCondition>()
+      for (const t of queued.all(latest)) {
+        if (t.since > cutoffOf(t.sector_id)) continue
+        const c = bySector.get(t.sector_id)
+        if (c) c.n++
+        else bySector.set(t.sector_id, { sector_id: t.sector_id, n: 1, oldest: t.since, ticket_id: t.id })
+      }
+      return [...bySector.values()]
+    },
     noAgent: () => noAgent.all(),
     firstResponse: (cutoff: number): TicketCondition[] => firstResponse.all(cutoff),
     customerWaiting: (cutoff: number): TicketCondition[] => customerWaiting.all(cutoff),

@@ -4,10 +4,17 @@
 // may fire again only when the rule's cool-down has passed. A negative survey answer is an event,
 // not a state: it fires once and stays until acknowledged.
 //
+// Waiting is measured in business time: in a sector with a calendar only its open hours count
+// (holidays excluded), so a ticket queued on Friday evening does not raise a "waiting more than 10
+// minutes" alert all weekend — it does on Monday at 08:10. A sector set to keep working out of
+// hours (and one without a calendar) counts elapsed time.
+//
 // Each fire and clear is its own short write transaction with its live event ('alert.fired',
 // 'alert.cleared', topic 'supervisor') and, when the rule has a webhook, its delivery row.
 import type { Context } from '../context'
 import { write } from '../db/open'
+import { businessCutoff } from '../hours/calendar'
+import { sectorRules } from '../hours/hours'
 import type { EventName } from '../realtime/events-store'
 import { MINUTE } from '../reports/period'
 import type { Alert, AlertRule } from './store'
@@ -44,30 +51,49 @@ export function alertEventData(a: Alert) {
 
 const inRule = (rule: AlertRule, sectorId: number | null) => rule.sector_id === null || rule.sector_id === sectorId
 
+/**
+ * Per sector, the latest moment from which `ms` of its business time have passed by `now` (elapsed
+ * time for a sector without a calendar or set to keep working). Never later than now − ms.
+ */
+export function waitCutoffs(ctx: Context, now: number, ms: number): (sectorId: number | null) => number {
+  const cache = new Map<number, number>()
+  return (sectorId) => {
+    if (sectorId === null) return now - ms
+    let c = cache.get(sectorId)
+    if (c === undefined) {
+      const rules = ctx.stores.hours.sector(sectorId).keep_working ? null : sectorRules(ctx, sectorId)
+      cache.set(sectorId, (c = rules ? Math.min(now - ms, businessCutoff(rules, now, ms)) : now - ms))
+    }
+    return c
+  }
+}
+
 /** Where the rule's condition holds now. */
 export function candidatesOf(ctx: Context, rule: AlertRule, now: number): Candidate[] {
   const c = ctx.stores.alertConditions
   const cutoff = now - rule.threshold_min * MINUTE
+  const cutoffOf = waitCutoffs(ctx, now, rule.threshold_min * MINUTE)
+  const waitedEnough = (r: { sector_id: number | null; since: number }) => r.since <= cutoffOf(r.sector_id)
   switch (rule.kind) {
     case 'queue_wait':
       return c
-        .queueWait(cutoff)
+        .queueWait(cutoff, cutoffOf)
         .filter((r) => inRule(rule, r.sector_id))
         .map((r) => ({ subject: `sector:${r.sector_id}`, sector_id: r.sector_id, ticket_id: r.ticket_id, user_id: null, details: { waiting: r.n, oldest_queued_at: new Date(r.oldest).toISOString() } }))
     case 'no_agent':
       return c
         .noAgent()
-        .filter((r) => inRule(rule, r.sector_id) && r.since <= cutoff)
+        .filter((r) => inRule(rule, r.sector_id) && waitedEnough(r))
         .map((r) => ({ subject: `sector:${r.sector_id}`, sector_id: r.sector_id, ticket_id: r.ticket_id, user_id: null, details: { waiting: r.n, since: new Date(r.since).toISOString() } }))
     case 'first_response':
       return c
         .firstResponse(cutoff)
-        .filter((r) => inRule(rule, r.sector_id))
+        .filter((r) => inRule(rule, r.sector_id) && waitedEnough(r))
         .map((r) => ({ subject: `ticket:${r.id}:user:${r.assignee_id}`, sector_id: r.sector_id, ticket_id: r.id, user_id: r.assignee_id, details: { protocol: r.protocol, assigned_at: new Date(r.since).toISOString() } }))
     case 'customer_waiting':
       return c
         .customerWaiting(cutoff)
-        .filter((r) => inRule(rule, r.sector_id))
+        .filter((r) => inRule(rule, r.sector_id) && waitedEnough(r))
         .map((r) => ({ subject: `ticket:${r.id}`, sector_id: r.sector_id, ticket_id: r.id, user_id: r.assignee_id, details: { protocol: r.protocol, customer_wrote_at: new Date(r.since).toISOString() } }))
     case 'negative_survey':
       // Answers since the rule exists (a new rule does not flood with old answers), at most a day back.

@@ -2,11 +2,13 @@
 // validated (api.md: a caller without the permission gets 403 whatever it sends). The `permission`
 // macro checks in the parse hook (before a body is read) and in transform (before params, query
 // and body are validated, for bodiless requests too); the viewer lookup is cached per request.
+// The parse hook also reads JSON bodies through readJsonBody (clear 400s for hostile text).
 import { Elysia } from 'elysia'
 import { can, type Permission } from '../admin/permissions'
 import type { Context } from '../context'
 import { viewerOf, type Viewer } from '../http/auth'
 import { forbidden, unauthorized } from '../http/errors'
+import { readJsonBody } from '../http/json-body'
 
 /** The API caller (bearer token only: cookies never authenticate the API, so it needs no CSRF). */
 export function apiViewer(ctx: Context, request: Request): Viewer {
@@ -26,6 +28,8 @@ export const apiGuard = (ctx: Context) =>
     permission: (permission: Permission | true) => ({
       parse({ request }) {
         check(ctx, request, permission)
+        // JSON bodies refused before validation when Elysia would answer them 500 (src/http/json-body.ts).
+        return readJsonBody(request)
       },
       transform({ request }) {
         check(ctx, request, permission)

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core'
 import { write } from '../db/open'
 import { seedUser, startTestServer, type TestServer } from '../../test/support/server'
 import { envelope, textFrom, whatsappRig, type WhatsAppRig } from '../../test/support/whatsapp'
-import { launchBrowser, markDocument, sameDocument, type BrowserSession } from '../../test/browser/support'
+import { launchBrowser, markDocument, sameDocument, signIn, type BrowserSession } from '../../test/browser/support'
 
 let srv: TestServer
 let wa: WhatsAppRig
@@ -25,11 +25,7 @@ beforeAll(async () => {
   b = await launchBrowser()
   page = b.page
   page.setDefaultTimeout(10_000)
-  await page.goto(url('/login'))
-  await page.fill('#email', 'admin@example.com')
-  await page.fill('#password', 'correct horse battery')
-  await page.getByRole('button', { name: 'Entrar' }).click()
-  await page.waitForURL((u) => u.pathname === '/')
+  await signIn(page, srv.url, 'admin@example.com')
 })
 
 afterAll(async () => {

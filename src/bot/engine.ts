@@ -138,7 +138,8 @@ class Conversation {
     return this.ctx.config.defaultLanguage
   }
   private get interactive() {
-    return this.channel.type === 'whatsapp'
+    // Web chat shows the same Graph interactive objects as buttons (src/channels/webchat/protocol.ts).
+    return this.channel.type === 'whatsapp' || this.channel.type === 'webchat'
   }
   private step(id: string | null | undefined): Step | null {
     return id ? (this.def.steps.find((s) => s.id === id) ?? null) : null

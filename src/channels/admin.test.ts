@@ -271,10 +271,14 @@ describe('API: validation', () => {
     expect(s.ctx.stores.channels.byLookup('whatsapp', '777')).toBeNull()
   })
 
-  test('a type other than whatsapp → 400 unsupported_channel_type; malformed JSON → 400', async () => {
+  test('a type other than whatsapp or webchat → 400 unsupported_channel_type; malformed JSON → 400', async () => {
+    // Web chat is supported since issue 10 (its own tests: src/channels/webchat/*.test.ts).
     const webchat = await post({ type: 'webchat', name: 'Site', allowed_origins: ['https://loja.example'], sector_id: sectorId })
-    expect(webchat.status).toBe(400)
-    expect((await webchat.json()).error.code).toBe('unsupported_channel_type')
+    expect(webchat.status).toBe(201)
+    expect((await webchat.json()).channel_key).toMatch(/^wc_/)
+    const email = await post({ type: 'email', name: 'Caixa', sector_id: sectorId })
+    expect(email.status).toBe(400)
+    expect((await email.json()).error.code).toBe('unsupported_channel_type')
     const malformed = await post('{"type": ')
     expect(malformed.status).toBe(400)
     expect((await malformed.json()).error.code).toBe('malformed_json')

@@ -63,6 +63,48 @@ export const WhatsAppChannelPatch = t.Object(
 
 const NullableString = t.Nullable(t.String())
 
+// Web chat (issue 10; src/channels/webchat/protocol.ts). Checked in full by validateWebchat.
+const PrechatMode = t.Union([t.Literal('required'), t.Literal('optional'), t.Literal('hidden')])
+const WebchatFields = {
+  name: t.String({ minLength: 1, maxLength: 120 }),
+  allowed_origins: t.Array(t.String({ maxLength: 300 }), { minItems: 1, maxItems: 20, description: 'scheme://host[:port] of the sites that embed the widget' }),
+  sector_id: t.Integer({ minimum: 1 }),
+  bot_flow_id: t.Nullable(t.Integer({ minimum: 1 })),
+  title: t.String({ minLength: 1, maxLength: 60 }),
+  greeting: t.String({ maxLength: 500 }),
+  colors: t.Object({ primary: t.Optional(t.String({ pattern: '^#[0-9a-fA-F]{6}$' })), text: t.Optional(t.String({ pattern: '^#[0-9a-fA-F]{6}$' })) }, { additionalProperties: false }),
+  prechat: t.Object({ name: t.Optional(t.Literal('required')), email: t.Optional(PrechatMode), phone: t.Optional(PrechatMode), code: t.Optional(PrechatMode) }, { additionalProperties: false }),
+  consent_text: t.String({ minLength: 1, maxLength: 2000 }),
+  policy_url: t.Nullable(t.String({ maxLength: 500 })),
+  uploads: t.Boolean(),
+  max_file_bytes: t.Integer({ minimum: 1000, maximum: 20_000_000 }),
+}
+export const WebchatChannelCreate = t.Object(
+  {
+    type: t.Literal('webchat'),
+    name: WebchatFields.name,
+    allowed_origins: WebchatFields.allowed_origins,
+    sector_id: WebchatFields.sector_id,
+    bot_flow_id: t.Optional(WebchatFields.bot_flow_id),
+    title: t.Optional(WebchatFields.title),
+    greeting: t.Optional(WebchatFields.greeting),
+    colors: t.Optional(WebchatFields.colors),
+    prechat: t.Optional(WebchatFields.prechat),
+    consent_text: t.Optional(WebchatFields.consent_text),
+    policy_url: t.Optional(WebchatFields.policy_url),
+    uploads: t.Optional(WebchatFields.uploads),
+    max_file_bytes: t.Optional(WebchatFields.max_file_bytes),
+  },
+  { additionalProperties: false },
+)
+export const WebchatChannelPatch = t.Object(
+  {
+    type: t.Optional(t.Literal('webchat')),
+    ...Object.fromEntries(Object.entries(WebchatFields).map(([k, v]) => [k, t.Optional(v)])),
+  },
+  { additionalProperties: false },
+)
+
 export const ChannelSchema = t.Object({
   id: t.Integer(),
   type: t.Union([t.Literal('whatsapp'), t.Literal('webchat'), t.Literal('email')]),
@@ -79,7 +121,18 @@ export const ChannelSchema = t.Object({
   display_phone_number: t.Nullable(t.String({ description: 'from the last successful connection test' })),
   verified_name: t.Nullable(t.String({ description: 'from the last successful connection test' })),
   quality_rating: t.Nullable(t.String({ description: 'GREEN | YELLOW | RED | UNKNOWN, from the last successful connection test' })),
-  webhook_url: t.String({ description: "absolute callback URL to paste into Meta's dashboard" }),
+  webhook_url: t.Nullable(t.String({ description: "absolute callback URL to paste into Meta's dashboard (null for web chat)" })),
+  channel_key: t.Optional(t.String({ description: 'web chat: public key of the widget (goes in the embed snippet)' })),
+  embed_snippet: t.Optional(t.String({ description: 'web chat: the <script> line to paste into the site' })),
+  allowed_origins: t.Optional(t.Array(t.String())),
+  title: t.Optional(t.String()),
+  greeting: t.Optional(t.String()),
+  colors: t.Optional(t.Object({ primary: t.String(), text: t.String() })),
+  prechat: t.Optional(t.Object({ name: t.String(), email: t.String(), phone: t.String(), code: t.String() })),
+  consent_text: t.Optional(t.String()),
+  policy_url: t.Optional(NullableString),
+  uploads: t.Optional(t.Boolean()),
+  max_file_bytes: t.Optional(t.Integer()),
   created_at: t.String({ format: 'date-time' }),
   updated_at: t.String({ format: 'date-time' }),
 })
@@ -163,6 +216,12 @@ function valuesOf(c: Channel | null, defaultSector: number | null): ChannelFormV
   }
 }
 
+/** A JSON body that is an object (the field checks take it from there). */
+function objectBody(body: unknown): ChannelInput {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'validation_failed', 'error.validation', {}, [{ field: 'body', key: 'error.validation' }])
+  return body as ChannelInput
+}
+
 export function channelsAdmin(ctx: Context) {
   const created = (body: unknown) => new Response(JSON.stringify(body), { status: 201, headers: { 'content-type': 'application/json' } })
   const channelOr404 = (id: number) => {
@@ -193,31 +252,36 @@ export function channelsAdmin(ctx: Context) {
       response: { 200: ChannelSchema, ...errors },
       detail: { tags: ['channels'], summary: 'One channel, with its webhook URL (never its secrets)' },
     })
-    .post('/channels', ({ request, body }) => created(channelJson(ctx, createChannel(ctx, apiViewer(ctx, request).user.id, body, clientIp(request)))), {
+    .post('/channels', ({ request, body }) => created(channelJson(ctx, createChannel(ctx, apiViewer(ctx, request).user.id, objectBody(body), clientIp(request)))), {
       permission: 'channels.manage',
-      // Before validation, so a web-chat body gets "unsupported type" rather than a list of unknown fields.
+      // Before validation, so another type gets "unsupported type" rather than a list of unknown fields.
       transform({ body }) {
         assertSupportedType(body)
       },
-      body: WhatsAppChannelCreate,
-      response: { 201: ChannelSchema, ...errors, 409: ErrorBody },
+      // Two shapes by `type`: a schema union would answer a bad field with a bare "body", so the
+      // fields are checked by validateWhatsApp / validateWebchat (each names every bad field); the
+      // document still shows both shapes.
       detail: {
+        requestBody: { required: true, content: { 'application/json': { schema: t.Union([WhatsAppChannelCreate, WebchatChannelCreate]) as never } } },
         tags: ['channels'],
-        summary: 'Connect a WhatsApp number (409 channel_exists when the phone_number_id is taken; 400 unsupported_channel_type for other types)',
+        summary: 'Connect a WhatsApp number or create a web chat (409 channel_exists when the phone_number_id is taken; 400 unsupported_channel_type for other types)',
       },
     })
     .patch(
       '/channels/:id',
       ({ request, params, body }) => {
         const channel = channelOr404(Number(params.id))
-        return channelJson(ctx, updateChannel(ctx, apiViewer(ctx, request).user.id, channel, body, clientIp(request)))
+        return channelJson(ctx, updateChannel(ctx, apiViewer(ctx, request).user.id, channel, objectBody(body), clientIp(request)))
       },
       {
         permission: 'channels.manage',
         params: IdParams,
-        body: WhatsAppChannelPatch,
         response: { 200: ChannelSchema, ...errors, 409: ErrorBody },
-        detail: { tags: ['channels'], summary: 'Change a channel; secrets are replaced only when given' },
+        detail: {
+          requestBody: { required: true, content: { 'application/json': { schema: t.Union([WhatsAppChannelPatch, WebchatChannelPatch]) as never } } },
+          tags: ['channels'],
+          summary: 'Change a channel (the fields of its type); secrets are replaced only when given',
+        },
       },
     )
     .post(
@@ -289,6 +353,8 @@ export function channelsAdmin(ctx: Context) {
     .get('/admin/channels/:id', ({ request, params }) => {
       const viewer = pageViewer(ctx, request, 'channels.manage')
       const channel = channelOr404(idParam(params.id))
+      // A web chat has its own settings page (src/channels/webchat/admin.tsx).
+      if (channel.type === 'webchat') return redirect(`/admin/channels/${channel.id}/webchat`)
       return renderChannel(buildView(ctx, request, viewer), channel, { flash: flashKey(request, ['channels.created', 'channels.saved'] as const) })
     })
     .post('/admin/channels/:id', async ({ request, params }) => {

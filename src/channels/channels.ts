@@ -10,6 +10,7 @@ import { t, type Lang } from '../i18n'
 import type { Channel, ChannelType, WhatsAppSecrets, WhatsAppSettings } from './store'
 import { explainGraphError } from './whatsapp/errors'
 import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, GraphError, graphClient } from './whatsapp/graph'
+import { createWebchatChannel, updateWebchatChannel, webchatJson, type WebchatInput } from './webchat/settings'
 
 /** What a caller may send (API JSON, or the admin form turned into the same shape). */
 export interface ChannelInput {
@@ -24,13 +25,23 @@ export interface ChannelInput {
   graph_version?: unknown
   sector_id?: unknown
   bot_flow_id?: unknown
+  /** web chat (src/channels/webchat/settings.ts) */
+  allowed_origins?: unknown
+  title?: unknown
+  greeting?: unknown
+  colors?: unknown
+  prechat?: unknown
+  consent_text?: unknown
+  policy_url?: unknown
+  uploads?: unknown
+  max_file_bytes?: unknown
 }
 
 const FIELDS = ['type', 'name', 'phone_number_id', 'waba_id', 'access_token', 'app_secret', 'verify_token', 'graph_base_url', 'graph_version', 'sector_id', 'bot_flow_id'] as const
 const SECRET_FIELDS = ['access_token', 'app_secret', 'verify_token'] as const
 type SecretField = (typeof SECRET_FIELDS)[number]
 
-export const SUPPORTED_TYPES: readonly ChannelType[] = ['whatsapp']
+export const SUPPORTED_TYPES: readonly ChannelType[] = ['whatsapp', 'webchat']
 
 export const META_ID = /^[0-9]{1,30}$/
 export const GRAPH_VERSION = /^v[0-9]{1,3}\.[0-9]{1,3}$/
@@ -171,6 +182,7 @@ const auditSettings = (s: WhatsAppSettings) => ({ phone_number_id: s.phone_numbe
 
 export function createChannel(ctx: Context, actorId: number | null, input: ChannelInput, ip: string | null = null): Channel {
   assertSupportedType(input)
+  if (input.type === 'webchat') return createWebchatChannel(ctx, actorId, input as WebchatInput, ip)
   const { value, problems } = validateWhatsApp(ctx, input, null)
   if (problems.length) throw badRequest('validation_failed', 'error.validation', problems)
   const lookup = value.settings.phone_number_id
@@ -202,6 +214,7 @@ export function createChannel(ctx: Context, actorId: number | null, input: Chann
 }
 
 export function updateChannel(ctx: Context, actorId: number | null, existing: Channel, input: ChannelInput, ip: string | null = null): Channel {
+  if (existing.type === 'webchat') return updateWebchatChannel(ctx, actorId, existing, input as WebchatInput, ip)
   if (existing.type !== 'whatsapp') throw badRequest('unsupported_channel_type', 'channels.unsupported_type')
   write(ctx.db, () => {
     // Validated over the channel as it is inside the write transaction (validation is synchronous
@@ -259,9 +272,11 @@ export function channelJson(ctx: Context, c: Channel) {
     display_phone_number: str(s.display_phone_number),
     verified_name: str(s.verified_name),
     quality_rating: str(s.quality_rating),
-    webhook_url: webhookUrl(ctx, c),
+    // A web chat receives no webhook: its visitors call /webchat/<channel_key>/... (webchat/protocol.ts).
+    webhook_url: c.type === 'whatsapp' ? webhookUrl(ctx, c) : null,
     created_at: new Date(c.created_at).toISOString(),
     updated_at: new Date(c.updated_at).toISOString(),
+    ...(c.type === 'webchat' ? webchatJson(ctx, c) : {}),
   }
 }
 

@@ -39,6 +39,10 @@ export function outboxStore(db: Database) {
   const requeue = db.query<unknown, [number, number, number]>("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL, updated_at = ? WHERE id = ?")
   const pendingCount = db.query<{ n: number }, []>("SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')")
   const nextDue = db.query<{ at: number | null }, []>("SELECT min(next_attempt_at) AS at FROM outbox WHERE status = 'pending'")
+  // Sent rows finished before the cutoff (a done row was due before it finished: outbox_due index).
+  const pruneDone = db.query<unknown, [number, number]>(
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'done' AND next_attempt_at < ?1 ORDER BY next_attempt_at LIMIT ?2) AND updated_at < ?1",
+  )
   return {
     /** Call inside the write transaction that creates the message. */
     enqueue: (o: { channel_id: number; ticket_id: number | null; message_id: number | null; kind: OutboxRow['kind'] }): number =>
@@ -54,6 +58,8 @@ export function outboxStore(db: Database) {
     requeue: (id: number) => requeue.run(Date.now(), Date.now(), id),
     pendingCount: (): number => pendingCount.get()!.n,
     nextDueAt: (): number | null => nextDue.get()!.at,
+    /** Deletes up to `limit` done rows finished before `before` (failed ones stay: the agent may retry). Call inside a write transaction. */
+    pruneDone: (before: number, limit: number): number => pruneDone.run(before, limit).changes,
   }
 }
 export type OutboxStore = ReturnType<typeof outboxStore>

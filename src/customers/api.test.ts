@@ -58,7 +58,7 @@ describe('customers', () => {
     const res = await post('/api/v1/customers', agent.token, { name: '  Maria Souza ', code: '529.982.247-25', email: 'Maria@Example.com ', phone: '+55 (83) 99999-0000', notes: 'cliente antiga' })
     expect(res.status).toBe(201)
     const body = await res.json()
-    expect(Object.keys(body).sort()).toEqual(['code', 'code_type', 'created_at', 'email', 'id', 'name', 'notes', 'phone', 'type_id', 'updated_at'])
+    expect(Object.keys(body).sort()).toEqual(['code', 'code_type', 'created_at', 'email', 'fields', 'id', 'name', 'notes', 'phone', 'type_id', 'updated_at'])
     expect(body).toMatchObject({ name: 'Maria Souza', code: '52998224725', code_type: 'cpf', type_id: null, email: 'maria@example.com', phone: '+5583999990000', notes: 'cliente antiga' })
     expect(body.created_at).toMatch(ISO)
     maria = body

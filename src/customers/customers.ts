@@ -5,6 +5,7 @@ import type { Context } from '../context'
 import { write } from '../db/open'
 import { badRequest, HttpError, type FieldProblem } from '../http/errors'
 import { normaliseCode, parseCustomerCode } from './code'
+import { checkFieldValues, customerFieldsJson } from './fields'
 import type { Customer, CustomerSearch, CustomerType, CustomerValues } from './store'
 
 export interface CustomerInput {
@@ -14,6 +15,8 @@ export interface CustomerInput {
   email?: unknown
   phone?: unknown
   notes?: unknown
+  /** custom fields of the customer's type: `{ <key>: value }` (fields.ts) */
+  fields?: unknown
 }
 
 const EMAIL = /^[^\s@<>"']{1,64}@[^\s@<>"']+\.[^\s@<>"']{2,}$/
@@ -96,7 +99,11 @@ export function validateCustomer(ctx: Context, raw: CustomerInput, existing: Cus
     else if (typeof raw.notes !== 'string' || raw.notes.length > MAX_NOTES) problems.push({ field: 'notes', key: 'customers.valid_notes' })
     else out.notes = raw.notes.replace(/\r\n?/g, '\n').trim()
   }
-  return { value: out, problems }
+  // Custom fields follow the type the customer has after this save (an unknown type: none checked).
+  const typeOk = !problems.some((p) => p.field === 'type_id')
+  const fieldCheck = checkFieldValues(ctx, { raw: raw.fields, typeId: typeOk ? out.type_id : null, customerId: existing?.id ?? null, typeChanged: existing !== null && out.type_id !== existing.type_id })
+  if (typeOk) problems.push(...fieldCheck.problems)
+  return { value: out, fieldWrites: fieldCheck.writes, problems }
 }
 
 /** Why a code is refused, in words the agent can act on: wrong check digits of a CPF or a CNPJ, or not a code at all. */
@@ -112,7 +119,7 @@ const customerExists = () => new HttpError(409, 'customer_exists', 'customers.ex
 const isUniqueViolation = (e: unknown) => e instanceof Error && /UNIQUE constraint failed: customers\.code/.test(e.message)
 
 function save(ctx: Context, actorId: number | null, input: CustomerInput, existing: Customer | null, ip: string | null): Customer {
-  const { value, problems } = validateCustomer(ctx, input, existing)
+  const { value, fieldWrites, problems } = validateCustomer(ctx, input, existing)
   if (problems.length) throw badRequest('validation_failed', 'error.validation', problems)
   let id: number
   try {
@@ -122,7 +129,8 @@ function save(ctx: Context, actorId: number | null, input: CustomerInput, existi
         if (other && other.id !== existing?.id) throw customerExists()
       }
       const id = existing ? (ctx.stores.customers.update(existing.id, value), existing.id) : ctx.stores.customers.create(value)
-      const fields = existing ? (Object.keys(value) as (keyof CustomerValues)[]).filter((k) => value[k] !== existing[k]) : (Object.keys(value) as (keyof CustomerValues)[]).filter((k) => value[k] !== null)
+      const fields: string[] = existing ? (Object.keys(value) as (keyof CustomerValues)[]).filter((k) => value[k] !== existing[k]) : (Object.keys(value) as (keyof CustomerValues)[]).filter((k) => value[k] !== null)
+      fields.push(...writeFieldValues(ctx, id, value.type_id, existing, fieldWrites))
       ctx.stores.audit.record({ actor_id: actorId, action: existing ? 'customer.update' : 'customer.create', object_type: 'customer', object_id: id, ip, details: { fields } })
       return id
     })
@@ -131,6 +139,23 @@ function save(ctx: Context, actorId: number | null, input: CustomerInput, existi
     throw e
   }
   return ctx.stores.customers.get(id)!
+}
+
+/**
+ * Call inside the save's transaction: a type change drops the values of the old type's fields, then
+ * the values checked are written. Returns what changed as `fields.<key>` names (for the audit log).
+ */
+function writeFieldValues(ctx: Context, customerId: number, typeId: number | null, existing: Customer | null, writes: Map<number, string | null>): string[] {
+  const store = ctx.stores.customers.fields
+  const before = existing ? store.values(customerId) : new Map<number, string>()
+  if (existing && existing.type_id !== typeId) store.keepOnlyType(customerId, typeId)
+  const changed: string[] = []
+  for (const [fieldId, value] of writes) {
+    if ((before.get(fieldId) ?? null) === value) continue
+    store.setValue(customerId, fieldId, value)
+    changed.push(`fields.${store.get(fieldId)?.key ?? fieldId}`)
+  }
+  return changed
 }
 
 /**
@@ -171,8 +196,11 @@ export function searchCustomers(ctx: Context, q: string, limit = 10): Customer[]
   return ctx.stores.customers.search(search, 'error' in exact ? '' : exact.code, Math.max(1, Math.min(limit, 200)))
 }
 
-/** api.md: `{ id, name, code, code_type, type_id, email, phone, notes, created_at, updated_at }` */
-export function customerJson(c: Customer) {
+/** The API's Customer with its custom fields (`fields: { <key>: value }`, an extension of api.md). */
+export const customerApiJson = (ctx: Context, c: Customer) => customerJson(c, customerFieldsJson(ctx, c))
+
+/** api.md: `{ id, name, code, code_type, type_id, email, phone, notes, created_at, updated_at }` (+ `fields` when given) */
+export function customerJson(c: Customer, fields?: Record<string, string | number | null>) {
   return {
     id: c.id,
     name: c.name,
@@ -184,6 +212,7 @@ export function customerJson(c: Customer) {
     notes: c.notes,
     created_at: new Date(c.created_at).toISOString(),
     updated_at: new Date(c.updated_at).toISOString(),
+    ...(fields ? { fields } : {}),
   }
 }
 

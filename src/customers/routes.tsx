@@ -22,7 +22,14 @@ import { CodeCheck, customerFormValues, CustomerFormPage, CustomersPage, Custome
 import { CustomerTypesPage } from '../../views/customers/types'
 import type { Problems } from '../../views/view'
 import { parseCustomerCode } from './code'
-import { codeProblem, createCustomer, customerJson, customerSearchOf, customerTypeJson, saveCustomerType, updateCustomer, type CustomerInput } from './customers'
+import { CustomFieldInputs } from '../../views/customers/fields'
+import { customerInputFromForm, customerValuesFromForm, fieldsOfTypeParam, storedFieldValues } from './form-fields'
+import { customerContactsRoutes, customerRelations } from './contacts-routes'
+import { customerFieldsRoutes } from './fields-routes'
+import { exportCustomersCsv } from './export'
+import { customerMergeRoutes } from './merge-routes'
+import { customerImportRoutes } from './import-routes'
+import { codeProblem, createCustomer, customerApiJson, customerSearchOf, customerTypeJson, saveCustomerType, updateCustomer, type CustomerInput } from './customers'
 import type { Customer } from './store'
 
 // ---- API schemas (they validate input and generate /api/v1/openapi.json) ------------------------
@@ -41,6 +48,11 @@ export const CustomerSchema = t.Object({
   notes: t.Nullable(t.String()),
   created_at: DateTime,
   updated_at: DateTime,
+  fields: t.Optional(
+    t.Record(t.String(), t.Union([t.String(), t.Number(), t.Null()]), {
+      description: "Extension: the custom fields of the customer's type, `{ <key>: value }` — numbers as numbers, dates as YYYY-MM-DD, null when empty",
+    }),
+  ),
 })
 
 const customerFields = {
@@ -56,6 +68,12 @@ const customerFields = {
   email: t.Optional(t.Nullable(t.String({ maxLength: 254 }))),
   phone: t.Optional(t.Nullable(t.String({ maxLength: 40, description: 'with the area code; punctuation allowed' }))),
   notes: t.Optional(t.Nullable(t.String({ maxLength: 4000 }))),
+  fields: t.Optional(
+    t.Record(t.String({ maxLength: 40 }), t.Union([t.String({ maxLength: 1000 }), t.Number(), t.Null()]), {
+      description:
+        "Extension: custom fields of the customer's type (after this change), `{ <key>: value }`; the keys sent are checked (number, date YYYY-MM-DD, one of the options); null or \"\" clears; required fields must have a value when fields are sent, when creating with a type or changing the type. 400 names them `fields.<key>`.",
+    }),
+  ),
 }
 
 export const CustomerCreate = t.Object({ name: t.String({ minLength: 1, maxLength: 200 }), ...customerFields }, { additionalProperties: false })
@@ -148,23 +166,7 @@ const formId = (raw: string): number | string | null => {
   return /^\d{1,15}$/.test(s) ? Number(s) : s
 }
 
-const customerInputFromForm = (form: Form): CustomerInput => ({
-  name: form.get('name'),
-  code: form.get('code'),
-  type_id: formId(form.get('type_id')),
-  email: form.get('email'),
-  phone: form.get('phone'),
-  notes: form.get('notes'),
-})
 
-const customerValuesFromForm = (form: Form): CustomerFormValues => ({
-  name: form.get('name'),
-  code: form.get('code'),
-  type_id: form.get('type_id'),
-  email: form.get('email'),
-  phone: form.get('phone'),
-  notes: form.get('notes'),
-})
 
 function quickReplyRawFromForm(form: Form): QuickReplyRaw {
   const scope = form.get('scope') || 'personal'
@@ -188,7 +190,7 @@ const quickReplyValues = (q: QuickReply | null): QuickReplyFormValues => ({
 const classificationValues = (c: Classification | null): ClassificationFormValues => ({ name: c?.name ?? '', sector_id: c?.sector_id ? String(c.sector_id) : '' })
 
 export function customersRoutes(ctx: Context) {
-  return new Elysia().use(customersApi(ctx)).use(customersPages(ctx))
+  return new Elysia().use(customersApi(ctx)).use(customersPages(ctx)).use(customerFieldsRoutes(ctx)).use(customerContactsRoutes(ctx)).use(customerMergeRoutes(ctx)).use(customerImportRoutes(ctx))
 }
 
 // ---- API --------------------------------------------------------------------------------------
@@ -228,10 +230,10 @@ function customersApi(ctx: Context) {
             const parsed = parseCustomerCode(query.code)
             if ('error' in parsed) throw badRequest('validation_failed', 'error.validation', [{ field: 'code', key: codeProblem(query.code) }])
             const c = ctx.stores.customers.byCode(parsed.code)
-            return { data: c ? [customerJson(c)] : [], next_cursor: null }
+            return { data: c ? [customerApiJson(ctx, c)] : [], next_cursor: null }
           }
           const q = (query.q ?? '').trim()
-          return page(ctx.stores.customers.list({ search: q ? customerSearchOf(q) : null, before: decodeCursor(query.cursor), limit: limit + 1 }), limit, customerJson)
+          return page(ctx.stores.customers.list({ search: q ? customerSearchOf(q) : null, before: decodeCursor(query.cursor), limit: limit + 1 }), limit, (c) => customerApiJson(ctx, c))
         },
         {
           permission: 'customers.view',
@@ -244,13 +246,13 @@ function customersApi(ctx: Context) {
           detail: { tags: ['customers'], summary: 'List or find customers, newest first' },
         },
       )
-      .get('/customers/:id', ({ params }) => customerJson(customerOr404(Number(params.id))), {
+      .get('/customers/:id', ({ params }) => customerApiJson(ctx, customerOr404(Number(params.id))), {
         permission: 'customers.view',
         params: IdParams,
         response: { 200: CustomerSchema, ...errors },
         detail: { tags: ['customers'], summary: 'One customer' },
       })
-      .post('/customers', ({ request, body }) => created(customerJson(createCustomer(ctx, apiViewer(ctx, request).user.id, body, clientIp(request)))), {
+      .post('/customers', ({ request, body }) => created(customerApiJson(ctx, createCustomer(ctx, apiViewer(ctx, request).user.id, body, clientIp(request)))), {
         permission: 'customers.manage',
         body: CustomerCreate,
         response: { 201: CustomerSchema, ...errors, 409: ErrorBody },
@@ -258,7 +260,7 @@ function customersApi(ctx: Context) {
       })
       .patch(
         '/customers/:id',
-        ({ request, params, body }) => customerJson(updateCustomer(ctx, apiViewer(ctx, request).user.id, customerOr404(Number(params.id)), body, clientIp(request))),
+        ({ request, params, body }) => customerApiJson(ctx, updateCustomer(ctx, apiViewer(ctx, request).user.id, customerOr404(Number(params.id)), body, clientIp(request))),
         {
           permission: 'customers.manage',
           params: IdParams,
@@ -433,18 +435,22 @@ function customersPages(ctx: Context) {
       paged: before !== null,
     }
   }
-  const renderCustomerForm = (request: Request, viewer: ReturnType<typeof pageViewer>, customer: Customer | null, values: CustomerFormValues, problems: Problems, status = 200) =>
-    html(
+  const renderCustomerForm = (request: Request, viewer: ReturnType<typeof pageViewer>, customer: Customer | null, values: CustomerFormValues, problems: Problems, status = 200) => {
+    const v = buildView(ctx, request, viewer)
+    return html(
       <CustomerFormPage
-        v={buildView(ctx, request, viewer)}
+        v={v}
         customer={customer}
         values={values}
         problems={problems}
         types={ctx.stores.customers.types.list()}
-        flash={status === 200 ? flashKey(request, ['customers.created', 'customers.saved'] as const) : null}
+        customFields={fieldsOfTypeParam(ctx, values.type_id)}
+        flash={status === 200 ? flashKey(request, ['customers.created', 'customers.saved', 'customer_contacts.linked', 'customer_contacts.unlinked', 'customer_merge.done'] as const) : null}
+        after={customer ? customerRelations(ctx, request, v, customer) : ''}
       />,
       status,
     )
+  }
   const customerOr404 = (raw: string) => {
     const c = ctx.stores.customers.get(idParam(raw))
     if (!c) throw notFound()
@@ -457,6 +463,7 @@ function customersPages(ctx: Context) {
         v={buildView(ctx, request, viewer)}
         types={ctx.stores.customers.types.list()}
         uses={ctx.stores.customers.types.uses()}
+        fieldCounts={ctx.stores.customers.fields.all().reduce((m, f) => m.set(f.type_id, (m.get(f.type_id) ?? 0) + 1), new Map<number, number>())}
         name={o.name ?? ''}
         problems={o.problems ?? {}}
         editing={o.editing ?? null}
@@ -517,7 +524,7 @@ function customersPages(ctx: Context) {
         const form = await readCheckedForm(request, viewer)
         let customer: Customer
         try {
-          customer = createCustomer(ctx, viewer.user.id, customerInputFromForm(form), clientIp(request))
+          customer = createCustomer(ctx, viewer.user.id, customerInputFromForm(ctx, form), clientIp(request))
         } catch (e) {
           const problems = problemsOf(e)
           if (!problems) throw e
@@ -544,17 +551,33 @@ function customersPages(ctx: Context) {
         const id = /^[A-Za-z][\w-]{0,60}$/.test(target) ? target : 'code-check'
         return html(<CodeCheck v={buildView(ctx, request, viewer)} id={id} result={result} />)
       })
+      /** CSV of the customers the search box holds (streamed; customers.view + customers.export; audited). */
+      .get('/customers/export.csv', ({ request }) => {
+        const viewer = pageViewer(ctx, request, 'customers.export')
+        if (!can(viewer.user, 'customers.view')) throw forbidden()
+        const q = (new URL(request.url).searchParams.get('q') ?? '').trim().slice(0, 100)
+        return exportCustomersCsv(ctx, viewer.user, q, clientIp(request))
+      })
+      /** The type select's answer: the chosen type's custom-field inputs, empty (a fragment). */
+      .get('/customers/field-inputs', ({ request }) => {
+        const viewer = pageViewer(ctx, request)
+        if (!can(viewer.user, 'customers.create') && !can(viewer.user, 'customers.edit')) throw forbidden()
+        const url = new URL(request.url)
+        const rawPrefix = url.searchParams.get('prefix') ?? ''
+        const prefix = /^[A-Za-z][\w-]{0,30}$/.test(rawPrefix) ? rawPrefix : ''
+        return html(<CustomFieldInputs v={buildView(ctx, request, viewer)} fields={fieldsOfTypeParam(ctx, url.searchParams.get('type_id') ?? '')} values={{}} problems={{}} prefix={prefix} />)
+      })
       .get('/customers/:id', ({ request, params }) => {
         const viewer = pageViewer(ctx, request, 'customers.view')
         const customer = customerOr404(params.id)
-        return renderCustomerForm(request, viewer, customer, customerFormValues(customer), {})
+        return renderCustomerForm(request, viewer, customer, customerFormValues(customer, storedFieldValues(ctx, customer)), {})
       })
       .post('/customers/:id', async ({ request, params }) => {
         const viewer = pageViewer(ctx, request, 'customers.manage')
         const form = await readCheckedForm(request, viewer)
         const customer = customerOr404(params.id)
         try {
-          updateCustomer(ctx, viewer.user.id, customer, customerInputFromForm(form), clientIp(request))
+          updateCustomer(ctx, viewer.user.id, customer, customerInputFromForm(ctx, form), clientIp(request))
         } catch (e) {
           const problems = problemsOf(e)
           if (!problems) throw e

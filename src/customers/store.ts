@@ -1,6 +1,9 @@
 // Clientes and tipos de cliente. Plain SQL, prepared once. `code` is stored normalised (code.ts).
 import type { Database } from 'bun:sqlite'
 import type { CodeType } from './code'
+import { customerContactsStore } from './contacts-store'
+import { customerFieldsStore } from './fields-store'
+import { customerImportsStore } from './imports-store'
 
 export interface Customer {
   id: number
@@ -70,6 +73,7 @@ export function customersStore(db: Database) {
   const update = db.query<unknown, [string, string | null, string | null, number | null, string | null, string | null, string | null, number, number]>(
     `UPDATE customers SET name = ?, code = ?, code_type = ?, type_id = ?, email = ?, phone = ?, notes = ?, updated_at = ? WHERE id = ?`,
   )
+  const remove = db.query<unknown, [number]>('DELETE FROM customers WHERE id = ?')
 
   const typesAll = db.query<CustomerType, []>('SELECT id, name, created_at FROM customer_types ORDER BY name COLLATE NOCASE')
   const typeById = db.query<CustomerType, [number]>('SELECT id, name, created_at FROM customer_types WHERE id = ?')
@@ -105,6 +109,14 @@ export function customersStore(db: Database) {
     update(id: number, c: CustomerValues) {
       update.run(...values(c), Date.now(), id)
     },
+    /** Call inside a write transaction, after moving what references it (merge.ts). */
+    remove: (id: number) => remove.run(id),
+    /** Custom fields of customer types and their values (fields-store.ts). */
+    fields: customerFieldsStore(db),
+    /** Contacts linked to customers, and customers' tickets (contacts-store.ts). */
+    contacts: customerContactsStore(db),
+    /** CSV imports between the dry run and the import (imports-store.ts). */
+    imports: customerImportsStore(db),
 
     types: {
       list: (): CustomerType[] => typesAll.all(),

@@ -1,5 +1,6 @@
 // Opens the one SQLite database with the settings §6 of the design fixes: WAL, synchronous=FULL
-// (an acknowledged webhook must survive a power cut), busy_timeout, foreign keys.
+// (an acknowledged webhook must survive a power cut), busy_timeout, foreign keys, and a cap on the
+// size the WAL file keeps between checkpoints.
 import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -17,6 +18,15 @@ export function compareVersions(a: string, b: string): number {
   return 0
 }
 
+/**
+ * What the WAL file is cut back to when SQLite resets it after a checkpoint. Without it the file
+ * keeps the size of its largest burst (a backup holding readers, a bulk import) for good. This only
+ * truncates a WAL that is being reset anyway: it starts no checkpoint and takes no lock, so it does
+ * not fight Litestream (KUMQUAT_LITESTREAM=1), which decides when the WAL is checkpointed and
+ * reset; Litestream's own checkpoints then truncate to this size too.
+ */
+export const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+
 export function databasePath(dataDir: string): string {
   return join(dataDir, 'kumquat.db')
 }
@@ -32,6 +42,7 @@ export function openDatabase(dataDir: string): Database {
   db.exec('PRAGMA busy_timeout = 5000')
   db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = FULL')
+  db.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT}`)
   db.exec('PRAGMA foreign_keys = ON')
   return db
 }

@@ -19,6 +19,7 @@
 import { can } from '../admin/permissions'
 import type { User } from '../admin/users-store'
 import type { Context } from '../context'
+import { linkTicketContact } from '../customers/contacts'
 import { write } from '../db/open'
 import { badRequest, conflict, HttpError } from '../http/errors'
 import { t as translate, type MessageKey } from '../i18n'
@@ -26,6 +27,7 @@ import { insertOutbound } from './outbound'
 import { assignTicket, cancelOffers, endOffer, recordTicketUpdated } from './routing'
 import type { Ticket, TicketPatch } from './tickets-store'
 import { canSeeTicket } from './visibility'
+import { sendSurveyOnClose } from '../surveys/send'
 
 /** Minutes after a close during which the customer writing again reopens the same ticket. */
 export const REOPEN_WINDOW_SETTING = 'desk.reopen_window_minutes'
@@ -198,7 +200,7 @@ export interface CloseInput {
 
 export function closeTicket(ctx: Context, user: User, ticketId: number, input: CloseInput): Ticket {
   const note = cleanNote(input.note, 'note')
-  const t = write(ctx.db, () => {
+  const closed = write(ctx.db, () => {
     const t = fresh(ctx, ticketId)
     mayHandle(user, t)
     if (t.status === 'closed') throw conflict('ticket_closed', 'desk.ticket_closed')
@@ -214,11 +216,13 @@ export function closeTicket(ctx: Context, user: User, ticketId: number, input: C
     cancelOffers(ctx, t.id, user.id, now)
     ctx.stores.tickets.close(t.id, classificationId, note, now)
     ctx.stores.history.record({ ticket_id: t.id, action: 'closed', at: now, actor_id: user.id, from_user_id: t.assignee_id, from_sector_id: t.sector_id, note })
+    const surveys = sendSurveyOnClose(ctx, ctx.stores.tickets.get(t.id)!, now) // src/surveys/send.ts: who gets one
     const after = ctx.stores.tickets.get(t.id)!
     recordTicketUpdated(ctx, t, after)
-    return after
+    return { after, surveys }
   })
-  return done(ctx, t)
+  if (closed.surveys) ctx.wake.outbox()
+  return done(ctx, closed.after)
 }
 
 // ---- the protocol form (PATCH) --------------------------------------------------------------------
@@ -248,6 +252,8 @@ export function updateTicket(ctx: Context, user: User, ticketId: number, input: 
     if (patch.classification_id !== undefined && patch.classification_id !== null && !ctx.stores.tickets.classificationFits(patch.classification_id, t.sector_id)) {
       throw field('classification_id', 'desk.classification_invalid')
     }
+    // The contact becomes the customer's (when it is nobody's yet): its next ticket starts identified.
+    if (patch.customer_id !== undefined && patch.customer_id !== null) linkTicketContact(ctx, t.contact_id, patch.customer_id)
     const changed = (Object.keys(patch) as (keyof TicketPatch)[]).filter((k) => patch[k] !== t[k])
     if (changed.length === 0) return { ticket: t, changed: false }
     const now = Date.now()

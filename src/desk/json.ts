@@ -34,7 +34,9 @@ export function ticketJson(t: Ticket) {
     },
     classification_id: t.classification_id,
     window_expires_at: expires !== null && expires > Date.now() ? iso(expires) : null,
-    survey: null,
+    survey: t.survey_kind
+      ? { kind: t.survey_kind, score: t.survey_score ?? null, comment: t.survey_comment ?? null, sent_at: iso(t.survey_sent_at ?? null), answered_at: iso(t.survey_answered_at ?? null) }
+      : null,
     created_at: iso(t.created_at),
     queued_at: iso(t.queued_at),
     assigned_at: iso(t.assigned_at),

@@ -30,6 +30,10 @@ export function windowOpen(t: Ticket, now = Date.now()): boolean {
 /** Call inside a write transaction. Records message.created; the caller wakes the hub and sender. */
 export function insertOutbound(ctx: Context, t: Ticket, o: Outbound): Message {
   const note = o.type === 'note'
+  // Web chat has no provider to call: the committed message is delivered by the visitor's event
+  // stream (src/channels/webchat), so it is 'sent' at once and needs no outbox row; the widget's
+  // read call marks it read.
+  const webchat = t.channel_type === 'webchat'
   const id = ctx.stores.messages.insert({
     ticket_id: t.id,
     channel_id: t.channel_id,
@@ -41,9 +45,9 @@ export function insertOutbound(ctx: Context, t: Ticket, o: Outbound): Message {
     media_id: o.media_id ?? null,
     reply_to_id: o.reply_to_id ?? null,
     extra: o.extra ?? null,
-    status: note ? 'sent' : 'queued',
+    status: note || webchat ? 'sent' : 'queued',
   })
-  if (!note) ctx.stores.outbox.enqueue({ channel_id: t.channel_id, ticket_id: t.id, message_id: id, kind: 'send' })
+  if (!note && !webchat) ctx.stores.outbox.enqueue({ channel_id: t.channel_id, ticket_id: t.id, message_id: id, kind: 'send' })
   if (o.author === 'agent' && !note) ctx.stores.tickets.markFirstResponse(t.id, Date.now())
   else ctx.stores.tickets.touch(t.id)
   const message = ctx.stores.messages.get(id)!

@@ -481,7 +481,8 @@ describe('the composer', () => {
     const { html } = await page(agent, `/tickets/${t.id}`)
     expect(html).toContain('data-window="closed"')
     expect(html).toContain('Janela de 24 horas encerrada — envie um modelo (HSM)')
-    expect(html).toMatch(/<button type="button" class="secondary small" disabled>Enviar modelo \(HSM\)<\/button>/)
+    // The agent may send templates: the banner leads to the template flow (src/templates).
+    expect(html).toContain(`<a class="button secondary small" href="/tickets/${t.id}/template">`)
     expect(html).not.toContain('type="file" name="file"')
 
     const before = count('SELECT count(*) AS n FROM messages') + count('SELECT count(*) AS n FROM outbox')

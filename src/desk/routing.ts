@@ -226,20 +226,25 @@ export function routingPass(ctx: Context, now = Date.now()) {
   return { expired, cancelled, routed }
 }
 
+/** Wakes within this window share one pass (a burst of presence changes, a batch of webhooks). */
+export const ROUTING_COALESCE_MS = 10
+
 /**
  * The routing worker: runs a pass when woken (a ticket queued, an agent available, a close, a
  * transfer, a decline, a limit or sector change) and every second as the offer-expiry clock and
- * safety net. A pass never starts inside the caller's transaction (it waits for a microtask).
+ * safety net. A wake only schedules the pass (src/channels/worker-loop.ts): the request that woke
+ * it answers first, never waiting for a pass over every queue, and the pass never starts inside the
+ * caller's transaction.
  */
 export function startRoutingWorker(ctx: Context): WorkerLoop {
   return startLoop(
     'routing',
     ctx.log,
     async () => {
-      await Promise.resolve()
       routingPass(ctx)
       return false
     },
     1000,
+    { coalesceMs: ROUTING_COALESCE_MS },
   )
 }

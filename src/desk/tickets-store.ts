@@ -32,6 +32,12 @@ export interface Ticket {
   notes: string | null
   close_note: string | null
   last_read_message_id: number | null
+  /** The latest survey (src/surveys, joined by tickets.survey_id); absent on hand-made objects. */
+  survey_kind?: 'csat' | 'nps' | 'ces' | null
+  survey_score?: number | null
+  survey_comment?: string | null
+  survey_sent_at?: number | null
+  survey_answered_at?: number | null
 }
 
 interface Row extends Omit<Ticket, 'anonymous' | 'confidential'> {
@@ -45,8 +51,10 @@ const SELECT = `
          c.external_key AS contact_key, c.phone AS contact_phone, t.status, t.sector_id, t.assignee_id,
          t.customer_id, t.anonymous, t.confidential, t.classification_id, t.last_inbound_at, t.created_at,
          t.queued_at, t.assigned_at, t.first_response_at, t.closed_at, t.updated_at,
-         t.notes, t.close_note, t.last_read_message_id
-  FROM tickets t JOIN contacts c ON c.id = t.contact_id JOIN channels ch ON ch.id = t.channel_id`
+         t.notes, t.close_note, t.last_read_message_id,
+         sv.kind AS survey_kind, sv.score AS survey_score, sv.comment AS survey_comment, sv.sent_at AS survey_sent_at, sv.answered_at AS survey_answered_at
+  FROM tickets t JOIN contacts c ON c.id = t.contact_id JOIN channels ch ON ch.id = t.channel_id
+  LEFT JOIN surveys sv ON sv.id = t.survey_id`
 
 export interface Visibility {
   userId: number

@@ -18,7 +18,9 @@ import { auditTicketView } from '../audit/ticket-view'
 import type { User } from '../admin/users-store'
 import type { Context } from '../context'
 import { write } from '../db/open'
-import { createCustomer, searchCustomers, type CustomerInput } from '../customers/customers'
+import { createCustomer, searchCustomers, updateCustomer } from '../customers/customers'
+import { customerInputFromForm, customerValuesFromForm, fieldsFromForm, fieldsOfTypeParam, typedFieldValues } from '../customers/form-fields'
+import { fieldsBoxOf } from '../customers/workspace-fields'
 import { clientIp } from '../http/client-ip'
 import { checkSessionCsrf } from '../http/csrf'
 import { HttpError, notFound } from '../http/errors'
@@ -59,7 +61,6 @@ import {
   type TransferOption,
   type TransferValues,
 } from '../../views/desk/workspace'
-import type { CustomerFormValues } from '../../views/customers/customers'
 import type { Problems, View } from '../../views/view'
 import { acceptTicket, canActOnSight, closeTicket, declineOffer, transferTicket, updateTicket } from './actions'
 import type { Message } from './messages-store'
@@ -67,6 +68,8 @@ import { composerMode, conversationViews, markRead, messageView, namer, partial 
 import { expandQuickReply, quickRepliesFor } from './quick-replies'
 import type { Ticket } from './tickets-store'
 import { visibilityOf } from './visibility'
+import { visitorInfoOf } from '../channels/webchat/visitor-info'
+import { VisitorTypingNote } from '../../views/channels/webchat-visitor'
 
 /**
  * The open ticket shows its newest messages; older ones load on demand ("carregar anteriores").
@@ -231,6 +234,8 @@ function customerBoxOf(ctx: Context, user: User, t: Ticket, o: Partial<CustomerB
     canCreate: can(user, 'customers.create'),
     types: ctx.stores.customers.types.list(),
     create: null,
+    createFields: o.create ? fieldsOfTypeParam(ctx, o.create.values.type_id) : [],
+    fields: fieldsBoxOf(ctx, customer, handles(user, t) && can(user, 'customers.edit')),
     error: null,
     ...o,
   }
@@ -267,6 +272,7 @@ function panelOf(ctx: Context, v: View, user: User, t: Ticket, o: PanelOptions =
     past,
     earlier: past.filter((p) => p.t.id < t.id).length,
     flash: o.flash ?? null,
+    webchat: visitorInfoOf(ctx, t),
   }
 }
 
@@ -321,6 +327,11 @@ export function workspaceSnapshot(ctx: Context, view: View, user: User): string 
  * its open panel that changed. A ticket they may no longer see leaves their screen.
  */
 export function workspaceLivePartials(ctx: Context, view: View, userId: number, ev: StoredEvent): string | null {
+  // A web-chat visitor typing (src/channels/webchat/typing.ts): the note under their details.
+  if (ev.name === 'webchat.typing') {
+    const d = ev.data as { ticket_id?: unknown; who?: unknown }
+    return d.who === 'visitor' && Date.now() - ev.at < 10_000 ? partial(`#ws-typing-${Number(d.ticket_id)}`, 'innerHTML', <VisitorTypingNote v={view} />) : null
+  }
   if (!TICKET_EVENTS.has(ev.name)) return null
   const v = withFastDates(view)
   const user = ctx.stores.users.get(userId)
@@ -394,27 +405,6 @@ function protocolInput(form: Form) {
     ...(form.has('switches') ? { anonymous: form.get('anonymous') === '1', confidential: form.get('confidential') === '1' } : {}),
   }
 }
-
-function customerInput(form: Form): CustomerInput {
-  const typeRaw = form.get('type_id').trim()
-  return {
-    name: form.get('name'),
-    code: form.get('code'),
-    type_id: typeRaw === '' ? null : (optionalId(typeRaw) ?? typeRaw),
-    email: form.get('email'),
-    phone: form.get('phone'),
-    notes: form.get('notes'),
-  }
-}
-
-const customerValues = (form: Form): CustomerFormValues => ({
-  name: form.get('name'),
-  code: form.get('code'),
-  type_id: form.get('type_id'),
-  email: form.get('email'),
-  phone: form.get('phone'),
-  notes: form.get('notes'),
-})
 
 export function workspaceRoutes(ctx: Context) {
   /** The ticket, if the user may see it (or holds its offer); 404 otherwise — never its content. */
@@ -652,15 +642,34 @@ export function workspaceRoutes(ctx: Context) {
         if (!handles(viewer.user, ticket)) throw new HttpError(403, 'not_assignee', 'desk.not_assignee')
         if (ticket.anonymous) return customerAnswer(request, v, viewer.user, ticket.id, { error: v.t('desk.customer_on_anonymous') }, 422)
         try {
-          const customer = createCustomer(ctx, viewer.user.id, customerInput(form), clientIp(request))
+          const customer = createCustomer(ctx, viewer.user.id, customerInputFromForm(ctx, form), clientIp(request))
           updateTicket(ctx, viewer.user, ticket.id, { customer_id: customer.id })
         } catch (e) {
           const p = problemOf(v, e)
           if (!p) throw e
-          const create = { values: customerValues(form), problems: p.problems, open: true }
+          const create = { values: customerValuesFromForm(form), problems: p.problems, open: true }
           return customerAnswer(request, v, viewer.user, ticket.id, { create, error: Object.keys(p.problems).length ? null : p.error }, 422)
         }
         return customerAnswer(request, v, viewer.user, ticket.id)
+      })
+      // The linked customer's custom fields ("Dados adicionais"): by who may change the form, with customers.edit.
+      .post('/workspace/:id/customer/fields', async ({ request, params }) => {
+        const viewer = pageViewer(ctx, request, 'customers.edit')
+        const form = await readCheckedForm(request, viewer)
+        const ticket = visibleTicket(viewer.user, params.id)
+        const v = withFastDates(buildView(ctx, request, viewer))
+        if (!handles(viewer.user, ticket)) throw new HttpError(403, 'not_assignee', 'desk.not_assignee')
+        const customer = ticket.customer_id ? ctx.stores.customers.get(ticket.customer_id) : null
+        if (!customer) throw notFound()
+        try {
+          updateCustomer(ctx, viewer.user.id, customer, { fields: fieldsFromForm(ctx, form, customer.type_id) ?? {} }, clientIp(request))
+        } catch (e) {
+          const p = problemOf(v, e)
+          if (!p) throw e
+          const fields = fieldsBoxOf(ctx, customer, true, { values: typedFieldValues(form), problems: p.problems })
+          return customerAnswer(request, v, viewer.user, ticket.id, { fields, error: Object.keys(p.problems).length ? null : p.error }, 422)
+        }
+        return customerAnswer(request, v, viewer.user, ticket.id, { fields: fieldsBoxOf(ctx, ctx.stores.customers.get(customer.id), true, { saved: true }) })
       })
   )
 

@@ -118,21 +118,48 @@ export function nextOpening(cal: CalendarRules, ms: number, horizonDays = 370): 
   return null
 }
 
-/** Business time (ms) between two instants: the overlap of [from, to) with the open intervals. */
-export function businessMs(cal: CalendarRules, from: number, to: number, maxDays = 800): number {
-  if (!(to > from)) return 0
+/** The open intervals [start, end) as instants, clipped to [from, to), in time order. */
+export function openIntervals(cal: CalendarRules, from: number, to: number, maxDays = 800): Interval[] {
+  const out: Interval[] = []
+  if (!(to > from)) return out
   const start = localParts(from, cal.timeZone)
-  let total = 0
   for (let i = 0; i <= maxDays; i++) {
     const [y, m, d] = addDays(start.y, start.m, start.d, i)
     if (zonedTime(y, m, d, 0, cal.timeZone) >= to) break
     for (const [s, e] of intervalsOn(cal, y, m, d)) {
       const a = Math.max(from, zonedTime(y, m, d, s, cal.timeZone))
       const b = Math.min(to, zonedTime(y, m, d, e, cal.timeZone))
-      if (b > a) total += b - a
+      if (b > a) out.push([a, b])
     }
   }
+  return out
+}
+
+/** Business time (ms) between two instants: the overlap of [from, to) with the open intervals. */
+export function businessMs(cal: CalendarRules, from: number, to: number, maxDays = 800): number {
+  let total = 0
+  for (const [a, b] of openIntervals(cal, from, to, maxDays)) total += b - a
   return total
+}
+
+/**
+ * The latest instant from which `ms` of business time have passed by `now` (an SLA's cutoff: a
+ * ticket waiting since at or before it has waited at least `ms` in business hours). Looks back up
+ * to `maxDays`; -Infinity when the calendar is open for less than `ms` in that span.
+ */
+export function businessCutoff(cal: CalendarRules, now: number, ms: number, maxDays = 400): number {
+  if (ms <= 0) return now
+  // Look back a week, then further, so the usual case reads a few days only.
+  for (let days = 7; ; days = Math.min(days * 4, maxDays)) {
+    const open = openIntervals(cal, now - days * 86_400_000, now, days + 1)
+    let left = ms
+    for (let i = open.length - 1; i >= 0; i--) {
+      const [a, b] = open[i]
+      if (b - a >= left) return b - left
+      left -= b - a
+    }
+    if (days >= maxDays) return -Infinity
+  }
 }
 
 // ---- text forms -----------------------------------------------------------------------------------

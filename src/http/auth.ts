@@ -4,6 +4,7 @@ import type { User } from '../admin/users-store'
 import type { Context } from '../context'
 import { isLang, type Lang } from '../i18n'
 import { sessionLifetime } from '../settings/settings'
+import { spendApiRequest } from '../integrations/rate-limit'
 import type { ApiToken } from './api-tokens-store'
 import type { Session } from './sessions-store'
 
@@ -64,7 +65,11 @@ export const resolvedViewer = (request: Request): Viewer | null => cache.get(req
 
 /** The viewer for this request, or null. Inactive users count as nobody. */
 export function viewerOf(ctx: Context, request: Request): Viewer | null {
-  if (cache.has(request)) return cache.get(request)!
+  if (cache.has(request)) {
+    const known = cache.get(request)!
+    if (known?.token) spendApiRequest(ctx, request, known.token.id) // spends once per request; a refused one stays refused
+    return known
+  }
   let viewer: Viewer | null = null
   const bearer = bearerToken(request)
   if (bearer) {
@@ -80,6 +85,8 @@ export function viewerOf(ctx: Context, request: Request): Viewer | null {
     }
   }
   cache.set(request, viewer)
+  // Per-token rate limit (src/integrations/rate-limit.ts).
+  if (viewer?.token) spendApiRequest(ctx, request, viewer.token.id)
   return viewer
 }
 

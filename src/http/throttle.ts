@@ -24,6 +24,13 @@ export class Throttle {
     if (this.failures.size > 50_000) this.sweep(now)
   }
 
+  /** Rate limiting: records one request and answers 0, or the seconds to wait (nothing recorded). */
+  take(key: string, now = Date.now()): number {
+    const wait = this.retryAfter(key, now)
+    if (wait === 0) this.fail(key, now)
+    return wait
+  }
+
   reset(key: string) {
     this.failures.delete(key)
   }

@@ -146,6 +146,11 @@ const ptBR = {
   'reports.drill_empty': 'Nenhum atendimento.',
   'reports.created_at': 'Aberto em',
   'reports.closed_at': 'Finalizado em',
+  'reports.time_basis': 'Contar o tempo em',
+  'reports.basis_business': 'horário comercial',
+  'reports.basis_elapsed': 'tempo corrido',
+  'reports.basis_hint':
+    'Horário comercial conta só o tempo dentro do horário de atendimento do setor, sem fins de semana nem feriados — é assim que os SLAs são combinados. Setores sem calendário contam o tempo corrido.',
 
   // ---- alerts ----
   'alerts.title': 'Alertas',
@@ -392,6 +397,11 @@ const en: Record<keyof typeof ptBR, string> = {
   'reports.drill_empty': 'No tickets.',
   'reports.created_at': 'Created',
   'reports.closed_at': 'Closed',
+  'reports.time_basis': 'Count time in',
+  'reports.basis_business': 'business hours',
+  'reports.basis_elapsed': 'elapsed time',
+  'reports.basis_hint':
+    'Business hours count only the time inside the sector’s opening hours, without weekends or holidays — the way SLAs are agreed. Sectors without a calendar count elapsed time.',
 
   'alerts.title': 'Alerts',
   'alerts.open': 'Awaiting acknowledgement',

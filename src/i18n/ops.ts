@@ -51,6 +51,10 @@ const ptBR = {
   'ops.wal_size': 'Diário de escrita do banco (WAL): {size}.',
   'ops.litestream_on': 'Replicação contínua com Litestream ativada (KUMQUAT_LITESTREAM=1): o Litestream cuida dos checkpoints do banco.',
   'ops.restore_hint': 'Para restaurar um backup: pare o Kumquat, aponte KUMQUAT_DATA_DIR para uma pasta vazia e rode “kumquat restore ARQUIVO.db”. O passo a passo está no README.',
+
+  // Request bodies refused before validation (src/http/json-body.ts).
+  'ops.valid_text_encoding': 'O texto contém um caractere inválido (um “surrogate” UTF-16 isolado). Envie um texto Unicode válido.',
+  'ops.valid_reserved_key': 'Este nome de campo não é permitido.',
 }
 
 const en: Record<keyof typeof ptBR, string> = {
@@ -105,6 +109,9 @@ const en: Record<keyof typeof ptBR, string> = {
   'ops.wal_size': 'Database write-ahead log (WAL): {size}.',
   'ops.litestream_on': 'Continuous replication with Litestream is on (KUMQUAT_LITESTREAM=1): Litestream takes care of database checkpoints.',
   'ops.restore_hint': 'To restore a backup: stop Kumquat, point KUMQUAT_DATA_DIR at an empty folder and run “kumquat restore FILE.db”. The README has the steps.',
+
+  'ops.valid_text_encoding': 'The text contains an invalid character (a lone UTF-16 surrogate). Send valid Unicode text.',
+  'ops.valid_reserved_key': 'This field name is not allowed.',
 }
 
 export const opsCatalog = { 'pt-BR': ptBR, en }

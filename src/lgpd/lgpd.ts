@@ -11,6 +11,7 @@ import type { Database } from 'bun:sqlite'
 import { existsSync, unlinkSync } from 'node:fs'
 import type { User } from '../admin/users-store'
 import type { Context } from '../context'
+import { customerFieldsJson } from '../customers/fields'
 import type { Customer } from '../customers/store'
 import { write } from '../db/open'
 import { mediaPath } from '../desk/media-files'
@@ -72,6 +73,8 @@ export function customerExport(ctx: Context, customer: Customer): CustomerExport
       email: customer.email,
       phone: customer.phone,
       notes: customer.notes,
+      // The custom fields of the customer's type (src/customers/fields.ts).
+      fields: customerFieldsJson(ctx, customer),
       anonymized_at: iso(customer.anonymized_at),
       created_at: iso(customer.created_at),
       updated_at: iso(customer.updated_at),
@@ -152,6 +155,8 @@ export function anonymizeCustomer(ctx: Context, actor: User, customer: Customer,
         ticketIds: tickets.map((x) => x.id),
         now,
       })
+      // Custom-field values are personal data too: gone, not replaced.
+      ctx.stores.customers.fields.clearAll(customer.id)
       ctx.stores.audit.record({
         actor_id: actor.id,
         action: 'customer.anonymize',

@@ -1,6 +1,7 @@
 // What Kumquat holds about one customer (for LGPD requests): their contacts, the tickets of those
 // contacts or linked to the customer, the messages and media of those tickets; and the statements
-// that anonymise it all in place, keeping the rows (and so the statistics).
+// that anonymise it all in place, keeping the rows (and so the statistics). The ticket-level part
+// (anonymizeTickets, releaseMedia) also serves the data-retention job (retention.ts).
 import type { Database } from 'bun:sqlite'
 
 export interface ExportContact {
@@ -110,10 +111,37 @@ export function lgpdStore(db: Database) {
     `UPDATE inbound_events SET body = CAST('{"redacted":"lgpd"}' AS BLOB)
       WHERE status <> 'pending' AND instr(CAST(body AS TEXT), ?) > 0`,
   )
+  // Outgoing webhook deliveries keep the event's resource (src/integrations) for retries.
+  const webhookBodiesAnon = db.query<unknown, [string]>(
+    `UPDATE webhook_deliveries SET body = '{"redacted":true}' WHERE ticket_id IN (SELECT value FROM json_each(?)) AND body <> '{"redacted":true}'`,
+  )
   const bulkAnon = db.query<unknown, [string, string]>(
     `UPDATE bulk_rows SET phone = '', wa_id = NULL, params = '[]'
       WHERE contact_id IN (SELECT value FROM json_each(?1)) OR wa_id IN (SELECT value FROM json_each(?2))`,
   )
+  /**
+   * The media rows of these tickets lose their file reference (the rows stay: type and size count
+   * in reports); returns the files they used, for the caller to delete after the commit.
+   */
+  function releaseMedia(ticketIds: number[], now: number): { id: number; sha256: string | null }[] {
+    const media = mediaOf.all(ids(ticketIds))
+    mediaAnon.run(now, ids(media.map((m) => m.id)))
+    return media
+  }
+  /**
+   * The personal content of these tickets — free texts, history notes, messages, media, the
+   * live-event buffer and kept webhook bodies — cleared in place; rows, times and scores stay.
+   * Used by the LGPD request (one customer) and the retention job (old closed tickets).
+   */
+  function anonymizeTickets(ticketIds: number[], now: number): { id: number; sha256: string | null }[] {
+    ticketsAnon.run(now, ids(ticketIds))
+    historyAnon.run(ids(ticketIds))
+    messagesAnon.run(now, ids(ticketIds))
+    const media = releaseMedia(ticketIds, now)
+    eventsAnon.run(JSON.stringify(ticketIds.map((id) => `ticket:${id}`)), ids(ticketIds))
+    webhookBodiesAnon.run(ids(ticketIds))
+    return media
+  }
   return {
     contacts: (customerId: number) => contacts.all(customerId),
     tickets: (customerId: number, contactIds: number[]) => tickets.all(customerId, ids(contactIds)),
@@ -121,16 +149,13 @@ export function lgpdStore(db: Database) {
     anonymize(o: { customerId: number; name: string; contactIds: number[]; externalKeys: string[]; ticketIds: number[]; now: number }): { media: { id: number; sha256: string | null }[] } {
       customer.run(o.name, o.now, o.now, o.customerId)
       contactsAnon.run(o.now, ids(o.contactIds))
-      ticketsAnon.run(o.now, ids(o.ticketIds))
-      historyAnon.run(ids(o.ticketIds))
-      messagesAnon.run(o.now, ids(o.ticketIds))
-      const media = mediaOf.all(ids(o.ticketIds))
-      mediaAnon.run(o.now, ids(media.map((m) => m.id)))
-      eventsAnon.run(JSON.stringify(o.ticketIds.map((id) => `ticket:${id}`)), ids(o.ticketIds))
+      const media = anonymizeTickets(o.ticketIds, o.now)
       for (const key of o.externalKeys) if (key.length >= 6) inboundAnon.run(key)
       bulkAnon.run(ids(o.contactIds), JSON.stringify(o.externalKeys))
       return { media }
     },
+    anonymizeTickets,
+    releaseMedia,
     /** Whether any media row still uses this file (another customer may have sent the same bytes). */
     fileInUse: (sha256: string): boolean => sha256Users.get(sha256)!.n > 0,
   }

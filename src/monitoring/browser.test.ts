@@ -5,7 +5,7 @@
 // violation along the way.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test'
 import type { Page } from 'playwright-core'
-import { launchBrowser, markDocument, sameDocument, waitForLive, type BrowserSession } from '../../test/browser/support'
+import { launchBrowser, markDocument, sameDocument, signIn, waitForLive, type BrowserSession } from '../../test/browser/support'
 import { seedUser, startTestServer, type TestServer } from '../../test/support/server'
 import { envelope, textFrom, whatsappRig, type WhatsAppRig } from '../../test/support/whatsapp'
 import { write } from '../db/open'
@@ -52,11 +52,7 @@ afterAll(async () => {
 
 describe('monitoring in Chromium', () => {
   test('the supervisor signs in and opens the monitoring page', async () => {
-    await page.goto(srv.url + '/login')
-    await page.fill('#email', SUP.email)
-    await page.fill('#password', SUP.password)
-    await page.getByRole('button', { name: 'Entrar' }).click()
-    await page.waitForURL((u) => u.pathname === '/')
+    await signIn(page, srv.url, SUP.email, SUP.password)
     await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Monitoramento' }).click()
     await page.waitForURL((u) => u.pathname === '/monitoring')
     await waitForLive(page)

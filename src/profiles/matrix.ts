@@ -50,6 +50,7 @@ export const AREAS: Area[] = [
   row('channels', 'matrix.area.channels', { view: 'channels.view', create: 'channels.create', edit: 'channels.edit' }),
   row('settings', 'matrix.area.settings', { view: 'settings.view', edit: 'settings.edit' }, [], 'matrix.hint.settings'),
   row('tokens', 'matrix.area.tokens', { view: 'tokens.view', create: 'tokens.create', delete: 'tokens.delete' }, [], 'matrix.hint.tokens'),
+  row('webhooks', 'matrix.area.webhooks', { view: 'webhooks.view', create: 'webhooks.create', edit: 'webhooks.edit', delete: 'webhooks.delete' }, [], 'matrix.hint.webhooks'),
   row('audit', 'matrix.area.audit', { view: 'audit.view' }),
 ]
 

@@ -14,6 +14,8 @@ export type EventName =
   | 'alert.acked'
   | 'alert.rule_deleted'
   | 'notice.changed'
+  // web chat typing indicators (src/channels/webchat/typing.ts): visitor streams and the workspace only
+  | 'webchat.typing'
 
 export interface StoredEvent {
   id: number

@@ -146,7 +146,8 @@ export function realtimeRoutes(ctx: Context) {
           lastEventId: request.headers.get('last-event-id'),
           allowed: stillAllowed(ctx, viewer.user.id),
           // Notices and alerts are page furniture, not API resources (api.md lists the API's events).
-          render: (ev) => (isSupervisionEvent(ev) ? null : apiMessage(ev)),
+          // Web chat typing indicators are page furniture too (src/channels/webchat/typing.ts).
+          render: (ev) => (isSupervisionEvent(ev) || ev.name === 'webchat.typing' ? null : apiMessage(ev)),
           // Events are state updates: after a gap, re-send the state this stream carries.
           snapshot: (reason) => {
             if (reason === 'fresh') return []

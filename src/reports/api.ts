@@ -24,6 +24,9 @@ export const SummarySchema = t.Object({
   wait_s: Stat('TME: assigned_at − queued_at, over tickets with both times in the period'),
   handle_s: Stat('TMA: closed_at − assigned_at, over tickets with both times in the period'),
   first_response_s: Stat('first_response_at − assigned_at, over tickets with both times in the period'),
+  wait_business_s: t.Optional(Stat('extension: wait_s in business time — only the part inside the business hours of the ticket’s sector counts (holidays excluded); elapsed time for a sector without a calendar. Only with ?time=business')),
+  handle_business_s: t.Optional(Stat('extension: handle_s in business time (as wait_business_s)')),
+  first_response_business_s: t.Optional(Stat('extension: first_response_s in business time (as wait_business_s)')),
   csat: t.Object({ responses: t.Integer(), avg: t.Nullable(t.Number({ description: '1–5' })) }),
   nps: t.Object({ responses: t.Integer(), score: t.Nullable(t.Number({ description: '% promoters (9–10) − % detractors (0–6)' })) }),
   ces: t.Object({ responses: t.Integer(), avg: t.Nullable(t.Number({ description: '1–7' })) }),
@@ -35,6 +38,7 @@ const SummaryQuery = t.Object({
   sector_id: t.Optional(Id),
   channel_id: t.Optional(Id),
   agent_id: t.Optional(t.Integer({ minimum: 1, description: 'extension: the tickets’ assignee' })),
+  time: t.Optional(t.Union([t.Literal('business'), t.Literal('elapsed')], { description: 'extension: `business` adds wait_business_s, handle_business_s and first_response_business_s (the other fields stay elapsed time)' })),
 })
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody }
@@ -48,7 +52,8 @@ export function reportsApi(ctx: Context) {
       const sectorId = query.sector_id ?? null
       if (sectorId !== null && !inScope(scope, sectorId)) throw forbidden()
       const period = parsePeriod(query.from, query.to, ctx.config.timeZone)
-      return summaryJson(computeDashboard(ctx, { period, sectorId, channelId: query.channel_id ?? null, agentId: query.agent_id ?? null, scope }))
+      const d = computeDashboard(ctx, { period, sectorId, channelId: query.channel_id ?? null, agentId: query.agent_id ?? null, scope })
+      return summaryJson(d, query.time === 'business')
     },
     {
       permission: 'reports.view',
@@ -59,7 +64,8 @@ export function reportsApi(ctx: Context) {
         summary: 'Numbers of a period: tickets created/closed/abandoned, TME, TMA, first response (avg, p90), CSAT, NPS, CES',
         description:
           'The period is [from, to). A ticket without a sector yet (in the bot) counts in its channel’s sector. p90 is the nearest-rank 90th percentile. ' +
-          'Survey blocks answer `responses: 0` and null values while there are no survey answers.',
+          'Survey blocks answer `responses: 0` and null values while there are no survey answers. ' +
+          'With `time=business` the `*_business_s` blocks measure the same durations in business time (SLAs): a ticket queued on Friday evening and taken on Monday at 08:10 waited 10 minutes of business time.',
       },
     },
   )

@@ -1,5 +1,8 @@
 // The dashboard's filters as the page's query string (period as local dates, sector, channel,
-// agent), and the links every number carries: the same filters plus what the number counts.
+// agent, time basis), and the links every number carries: the same filters plus what the number
+// counts. Durations default to business time (horário comercial): SLAs are promised in business
+// hours, and a ticket that arrives on Friday night and is taken on Monday at 08:05 waited five
+// minutes of the team's time, not 60 hours; `time=elapsed` shows the clock on the wall.
 import type { User } from '../admin/users-store'
 import type { Context } from '../context'
 import { forbidden, HttpError } from '../http/errors'
@@ -7,6 +10,7 @@ import type { MessageKey } from '../i18n'
 import { inScope, scopeOf } from '../monitoring/scope'
 import { DAY, isoDay, localDate, localMidnight, parsePeriod } from './period'
 import { METRICS, type Metric, type ReportFilter } from './store'
+import type { TimeBasis } from './summary'
 
 export interface FilterValues {
   from: string
@@ -14,6 +18,7 @@ export interface FilterValues {
   sector_id: string
   channel_id: string
   agent_id: string
+  time: TimeBasis
 }
 
 export interface ParsedFilters {
@@ -42,6 +47,7 @@ export function parseFilters(ctx: Context, user: User, url: URL): ParsedFilters 
     sector_id: id(q.get('sector_id'))?.toString() ?? '',
     channel_id: id(q.get('channel_id'))?.toString() ?? '',
     agent_id: id(q.get('agent_id'))?.toString() ?? '',
+    time: q.get('time') === 'elapsed' ? 'elapsed' : 'business',
   }
   const scope = scopeOf(ctx.db, user)
   const sectorId = id(values.sector_id)

@@ -77,3 +77,16 @@ export function insertTicket(ctx: Context, f: FixtureTicket): number {
     return id
   })
 }
+
+/** Records a survey answer (or an unanswered survey: score and answered_at null) for a ticket, as the surveys feature stores it. */
+export function insertSurveyAnswer(ctx: Context, ticketId: number, kind: 'csat' | 'nps' | 'ces', score: number | null, answeredAt: number | null) {
+  write(ctx.db, () =>
+    ctx.db
+      .query(
+        `INSERT INTO surveys (ticket_id, contact_id, channel_id, sector_id, agent_id, kind, status, question, thanks, score, sent_at, expires_at, answered_at)
+         SELECT t.id, t.contact_id, t.channel_id, t.sector_id, t.assignee_id, ?2, ?3, 'Pergunta', 'Obrigado', ?4, t.created_at, t.created_at + 86400000, ?5
+         FROM tickets t WHERE t.id = ?1`,
+      )
+      .run(ticketId, kind, score === null ? 'sent' : 'answered', score, answeredAt),
+  )
+}

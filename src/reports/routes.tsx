@@ -9,12 +9,14 @@ import { buildView, html, pageViewer } from '../http/pages'
 import { t as translate, type Lang } from '../i18n'
 import { inScope } from '../monitoring/scope'
 import { DashboardPage, WEEKDAYS, type Option } from '../../views/reports/dashboard'
-import { DrillPage, METRIC_LABEL, metricDuration } from '../../views/reports/tickets'
+import { DrillPage, METRIC_LABEL, metricSpan } from '../../views/reports/tickets'
+import { businessClock } from '../hours/business-clock'
 import { csvResponse, toCsv, type Cell } from './csv'
 import { parseFilters, parseMetric, presets } from './filters'
 import { offsetSegments } from './period'
-import type { DrillQuery, Metric, ReportFilter } from './store'
-import { computeDashboard, type Dashboard } from './summary'
+import type { FilterValues } from './filters'
+import type { DrillQuery, DrillRow, Metric, ReportFilter } from './store'
+import { computeDashboard, type Dashboard, type TimeBasis } from './summary'
 
 const PAGE_SIZE = 50
 /** The drill-down CSV stops here (a month of a busy sector fits). */
@@ -61,10 +63,24 @@ function drillQuery(ctx: Context, f: ReportFilter, metric: Metric, url: URL, bef
   return { metric, hour: e.hour, dow: e.dow, classification: e.classification, segments: JSON.stringify(segments), before, limit }
 }
 
+/** A drill-down row's duration (ms) in the filters' time basis. */
+function drillDuration(ctx: Context, f: ReportFilter, values: FilterValues, metric: Metric) {
+  const clock = values.time === 'business' ? businessClock(ctx, f.period.from, f.period.to) : null
+  return (r: DrillRow): number | null => {
+    const span = metricSpan(metric, r)
+    if (!span) return null
+    return clock ? clock(r.sector_id, span[0], span[1]) : span[1] - span[0]
+  }
+}
+
+/** The CSV's unit of durations: "s" or "s, horário comercial". */
+const secondsIn = (lang: Lang, basis: TimeBasis) => (basis === 'business' ? `s, ${translate(lang, 'reports.basis_business')}` : 's')
+
 /** One table of the dashboard as CSV rows. */
 function tableCsv(ctx: Context, lang: Lang, table: string, d: Dashboard): { header: string[]; rows: Cell[][] } | null {
   const t = (k: Parameters<typeof translate>[1]) => translate(lang, k)
   const names = namesFor(ctx, lang)
+  const unit = secondsIn(lang, d.basis)
   switch (table) {
     case 'summary':
       return {
@@ -74,12 +90,12 @@ function tableCsv(ctx: Context, lang: Lang, table: string, d: Dashboard): { head
           [t('reports.closed'), d.closed],
           [t('reports.abandoned'), d.abandoned],
           [t('reports.bot'), d.bot],
-          [`${t('reports.wait')} · ${t('reports.avg')} (s)`, d.wait.avg],
-          [`${t('reports.wait')} · ${t('reports.p90')} (s)`, d.wait.p90],
-          [`${t('reports.handle')} · ${t('reports.avg')} (s)`, d.handle.avg],
-          [`${t('reports.handle')} · ${t('reports.p90')} (s)`, d.handle.p90],
-          [`${t('reports.first_response')} · ${t('reports.avg')} (s)`, d.first_response.avg],
-          [`${t('reports.first_response')} · ${t('reports.p90')} (s)`, d.first_response.p90],
+          [`${t('reports.wait')} · ${t('reports.avg')} (${unit})`, d.wait.avg],
+          [`${t('reports.wait')} · ${t('reports.p90')} (${unit})`, d.wait.p90],
+          [`${t('reports.handle')} · ${t('reports.avg')} (${unit})`, d.handle.avg],
+          [`${t('reports.handle')} · ${t('reports.p90')} (${unit})`, d.handle.p90],
+          [`${t('reports.first_response')} · ${t('reports.avg')} (${unit})`, d.first_response.avg],
+          [`${t('reports.first_response')} · ${t('reports.p90')} (${unit})`, d.first_response.p90],
           ['CSAT · ' + t('reports.responses'), d.surveys.csat.responses],
           ['CSAT · ' + t('reports.score'), d.surveys.csat.avg],
           ['NPS · ' + t('reports.responses'), d.surveys.nps.responses],
@@ -90,7 +106,7 @@ function tableCsv(ctx: Context, lang: Lang, table: string, d: Dashboard): { head
       }
     case 'times':
       return {
-        header: [t('reports.metric'), `${t('reports.avg')} (s)`, `${t('reports.p90')} (s)`, t('reports.tickets')],
+        header: [t('reports.metric'), `${t('reports.avg')} (${unit})`, `${t('reports.p90')} (${unit})`, t('reports.tickets')],
         rows: [
           [t('reports.wait'), d.wait.avg, d.wait.p90, d.wait.n],
           [t('reports.handle'), d.handle.avg, d.handle.p90, d.handle.n],
@@ -103,17 +119,17 @@ function tableCsv(ctx: Context, lang: Lang, table: string, d: Dashboard): { head
       return { header: [t('reports.weekday'), t('reports.created')], rows: d.by_dow.map((n, i) => [t(WEEKDAYS[i]), n]) }
     case 'channels':
       return {
-        header: [t('reports.channel'), t('reports.created'), t('reports.closed'), `${t('reports.wait_avg')} (s)`, `${t('reports.wait')} · ${t('reports.p90')} (s)`],
+        header: [t('reports.channel'), t('reports.created'), t('reports.closed'), `${t('reports.wait_avg')} (${unit})`, `${t('reports.wait')} · ${t('reports.p90')} (${unit})`],
         rows: d.by_channel.map((c) => [names.channel(c.channel_id), c.created, c.closed, c.wait.avg, c.wait.p90]),
       }
     case 'classifications':
       return {
-        header: [t('reports.classification'), t('reports.closed'), `${t('reports.handle_avg')} (s)`],
+        header: [t('reports.classification'), t('reports.closed'), `${t('reports.handle_avg')} (${unit})`],
         rows: d.by_classification.map((c) => [names.classification(c.classification_id), c.closed, c.handle_avg]),
       }
     case 'agents':
       return {
-        header: [t('reports.agent'), t('reports.closed'), `${t('reports.handle_avg')} (s)`, `${t('reports.handle_p90')} (s)`, `${t('reports.first_response_avg')} (s)`],
+        header: [t('reports.agent'), t('reports.closed'), `${t('reports.handle_avg')} (${unit})`, `${t('reports.handle_p90')} (${unit})`, `${t('reports.first_response_avg')} (${unit})`],
         rows: d.by_agent.map((a) => [names.agent(a.agent_id), a.closed, a.handle.avg, a.handle.p90, a.first_response.avg]),
       }
     case 'surveys':
@@ -139,13 +155,14 @@ export function reportsRoutes(ctx: Context) {
     const names = namesFor(ctx, lang)
     const t = (k: Parameters<typeof translate>[1]) => translate(lang, k)
     const rows = ctx.stores.reports.drill(filter, drillQuery(ctx, filter, metric, url, Number.MAX_SAFE_INTEGER, CSV_MAX_ROWS))
+    const duration = drillDuration(ctx, filter, values, metric)
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
     return csvResponse(
       `tickets-${metric}-${values.from}-${values.to}.csv`,
       toCsv(
-        [t('desk.col_protocol'), t('desk.col_contact'), t('desk.col_status'), t('reports.channel'), t('reports.sector'), t('reports.agent'), t('reports.classification'), 'created_at', 'queued_at', 'assigned_at', 'first_response_at', 'closed_at', `${t(METRIC_LABEL[metric])} (s)`],
+        [t('desk.col_protocol'), t('desk.col_contact'), t('desk.col_status'), t('reports.channel'), t('reports.sector'), t('reports.agent'), t('reports.classification'), 'created_at', 'queued_at', 'assigned_at', 'first_response_at', 'closed_at', `${t(METRIC_LABEL[metric])} (${secondsIn(lang, values.time)})`],
         rows.map((r) => {
-          const ms = metricDuration(metric, r)
+          const ms = duration(r)
           return [r.protocol, r.contact_name, r.status, names.channel(r.channel_id), names.sector(r.sector_id), names.agent(r.assignee_id), r.closed_at === null ? null : names.classification(r.classification_id), iso(r.created_at), iso(r.queued_at), iso(r.assigned_at), iso(r.first_response_at), iso(r.closed_at), ms === null ? null : ms / 1000]
         }),
       ),
@@ -157,7 +174,7 @@ export function reportsRoutes(ctx: Context) {
       const viewer = viewerOf(request)
       const v = buildView(ctx, request, viewer)
       const { filter, values, problem } = parseFilters(ctx, viewer.user, new URL(request.url))
-      const d = computeDashboard(ctx, filter)
+      const d = computeDashboard(ctx, filter, values.time)
       const names = namesFor(ctx, v.lang)
       return html(<DashboardPage v={v} d={d} values={values} problem={problem} {...options(ctx, filter)} names={names} presets={presets(ctx)} />)
     })
@@ -183,6 +200,7 @@ export function reportsRoutes(ctx: Context) {
           rows={rows.slice(0, PAGE_SIZE)}
           next={rows.length > PAGE_SIZE ? rows[PAGE_SIZE - 1].id : null}
           paged={before !== null}
+          duration={drillDuration(ctx, filter, values, metric)}
           names={namesFor(ctx, v.lang)}
         />,
       )
@@ -195,7 +213,7 @@ export function reportsRoutes(ctx: Context) {
       if (!m) throw notFound()
       if (m[1] === 'tickets') return drillCsv(viewer.user, lang, url)
       const { filter, values } = parseFilters(ctx, viewer.user, url)
-      const table = tableCsv(ctx, lang, m[1], computeDashboard(ctx, filter))
+      const table = tableCsv(ctx, lang, m[1], computeDashboard(ctx, filter, values.time))
       if (!table) throw notFound()
       return csvResponse(`${m[1]}-${values.from}-${values.to}.csv`, toCsv(table.header, table.rows))
     })

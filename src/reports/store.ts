@@ -13,7 +13,9 @@
 // - wait (TME) = assigned_at − queued_at, handle (TMA) = closed_at − assigned_at, first response
 //   = first_response_at − assigned_at, each over the tickets with both times in the period (a
 //   ticket transferred after its first reply, whose first_response_at precedes its current
-//   assigned_at, has no first-response time).
+//   assigned_at, has no first-response time);
+// - each duration also in business time: its part inside the business hours of the ticket's sector
+//   (holidays excluded; src/hours/business-clock.ts), elapsed time for a sector without a calendar.
 import type { Database } from 'bun:sqlite'
 import type { Scope } from '../monitoring/scope'
 import type { Period } from './period'
@@ -74,8 +76,13 @@ const metricWhere = (d: ReturnType<typeof definitions>): Record<Metric, string> 
 
 /** [15-minute bucket, channel] of each ticket created in the period. */
 export type CreatedRow = [number, number]
-/** [channel, classification, assignee, abandoned 0/1, closed by the bot 0/1, handle ms or null] of each ticket closed in the period. */
-export type ClosedRow = [number, number | null, number | null, number, number, number | null]
+/**
+ * [channel, classification, assignee, abandoned 0/1, closed by the bot 0/1, assigned_at when it
+ * has a handle time (else null), closed_at, sector] of each ticket closed in the period.
+ */
+export type ClosedRow = [number, number | null, number | null, number, number, number | null, number, number | null]
+/** A duration with what the tables break it down by: [channel or agent, start, end, sector]. */
+export type SpanRow<K> = [K, number, number, number | null]
 
 export interface DrillRow {
   id: number
@@ -116,12 +123,13 @@ export function reportsStore(db: Database) {
     `SELECT t.channel_id, t.classification_id, t.assignee_id,
             CASE WHEN ${ABANDONED} THEN 1 ELSE 0 END,
             CASE WHEN ${BOT} THEN 1 ELSE 0 END,
-            CASE WHEN t.assigned_at >= $from AND t.assigned_at <= t.closed_at THEN t.closed_at - t.assigned_at END
+            CASE WHEN t.assigned_at >= $from AND t.assigned_at <= t.closed_at THEN t.assigned_at END, t.closed_at, t.sector_id
      FROM tickets t WHERE ${CLOSED_WHERE} ${FILTERS}`,
   )
-  // Durations, with what the tables break them down by: [channel or agent, ms].
-  const waits = db.query<unknown, Params>(`SELECT t.channel_id, t.assigned_at - t.queued_at FROM tickets t WHERE ${WAIT_WHERE} ${FILTERS}`)
-  const firsts = db.query<unknown, Params>(`SELECT t.assignee_id, t.first_response_at - t.assigned_at FROM tickets t WHERE ${FR_WHERE} ${FILTERS}`)
+  // Durations as their two ends and the ticket's sector (whose calendar gives the business time;
+  // a ticket that was assigned has its own sector), with what the tables break them down by.
+  const waits = db.query<unknown, Params>(`SELECT t.channel_id, t.queued_at, t.assigned_at, t.sector_id FROM tickets t WHERE ${WAIT_WHERE} ${FILTERS}`)
+  const firsts = db.query<unknown, Params>(`SELECT t.assignee_id, t.assigned_at, t.first_response_at, t.sector_id FROM tickets t WHERE ${FR_WHERE} ${FILTERS}`)
   const userNames = db.query<{ id: number; name: string }, []>('SELECT id, name FROM users')
 
   // Drill-down: one static statement per metric. Hour/weekday of created_at use the period's
@@ -162,10 +170,10 @@ export function reportsStore(db: Database) {
   return {
     created: (f: ReportFilter) => created.values(params(f)) as CreatedRow[],
     closed: (f: ReportFilter) => closed.values(params(f)) as ClosedRow[],
-    /** [channel, wait ms] */
-    waits: (f: ReportFilter) => waits.values(params(f)) as [number, number][],
-    /** [assignee, first response ms] */
-    firstResponses: (f: ReportFilter) => firsts.values(params(f)) as [number | null, number][],
+    /** [channel, queued_at, assigned_at, sector] */
+    waits: (f: ReportFilter) => waits.values(params(f)) as SpanRow<number>[],
+    /** [assignee, assigned_at, first_response_at, sector] */
+    firstResponses: (f: ReportFilter) => firsts.values(params(f)) as SpanRow<number | null>[],
     /** Every user's name by id (one query for a report's labels). */
     userNames: (): Map<number, string> => new Map(userNames.all().map((u) => [u.id, u.name])),
     drill(f: ReportFilter, q: DrillQuery): DrillRow[] {

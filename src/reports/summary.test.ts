@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Browser, seedUser, startTestServer, type TestServer } from '../../test/support/server'
 import { write } from '../db/open'
-import { insertTicket, makeChannel, makeClassification, makeSector } from './fixture'
+import { insertSurveyAnswer, insertTicket, makeChannel, makeClassification, makeSector } from './fixture'
 
 let s: TestServer
 const MIN = 60_000
@@ -40,8 +40,6 @@ beforeAll(async () => {
     ids[name] = user.id
     tokens[name] = token
   }
-  // The survey answers table as the surveys feature will have it (found at run time).
-  ctx.db.exec('CREATE TABLE IF NOT EXISTS surveys (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, kind TEXT NOT NULL, score INTEGER, comment TEXT, sent_at INTEGER, answered_at INTEGER)')
 
   const at = (m: number) => B + m * MIN
   const t = (name: string, f: Parameters<typeof insertTicket>[1]) => (ids[name] = insertTicket(ctx, f))
@@ -75,14 +73,11 @@ beforeAll(async () => {
 
   // Survey answers in the period: CSAT 5, 4, 2 (avg 3.67 → 3.7); NPS 10, 9, 9, 7, 0 (3 promoters,
   // 1 detractor of 5: +40); CES 6. One NPS answer the day after (not counted) and one unanswered.
-  write(ctx.db, () => {
-    const add = ctx.db.query('INSERT INTO surveys (ticket_id, kind, score, answered_at) VALUES (?, ?, ?, ?)')
-    for (const [tk, score] of [['T1', 5], ['T2', 4], ['T3', 2]] as const) add.run(ids[tk], 'csat', score, at(900))
-    for (const [tk, score] of [['T5', 10], ['T4', 9], ['T11', 9], ['T6', 7], ['T7', 0]] as const) add.run(ids[tk], 'nps', score, at(910))
-    add.run(ids.T9, 'ces', 6, at(920))
-    add.run(ids.T2, 'nps', 0, at(1500))
-    add.run(ids.T8, 'nps', null, null)
-  })
+  for (const [tk, score] of [['T1', 5], ['T2', 4], ['T3', 2]] as const) insertSurveyAnswer(ctx, ids[tk], 'csat', score, at(900))
+  for (const [tk, score] of [['T5', 10], ['T4', 9], ['T11', 9], ['T6', 7], ['T7', 0]] as const) insertSurveyAnswer(ctx, ids[tk], 'nps', score, at(910))
+  insertSurveyAnswer(ctx, ids.T9, 'ces', 6, at(920))
+  insertSurveyAnswer(ctx, ids.T2, 'nps', 0, at(1500))
+  insertSurveyAnswer(ctx, ids.T8, 'nps', null, null)
 })
 afterAll(() => s.stop())
 

@@ -5,9 +5,17 @@
 // qualifies. p90 is the nearest-rank percentile: the smallest duration that at least 90% of the
 // durations do not exceed (sorted ascending, the value at position ceil(0.9 × n)).
 import type { Context } from '../context'
+import { businessClock, type BusinessClock } from '../hours/business-clock'
 import { bucketMapper } from './period'
-import type { ReportFilter } from './store'
+import type { ReportFilter, SpanRow } from './store'
 import { round1, type SurveyResults } from './surveys'
+
+/**
+ * How durations are measured: 'elapsed' (tempo corrido, the clock on the wall) or 'business'
+ * (horário comercial: only the time inside the sector's business hours counts — SLAs).
+ */
+export type TimeBasis = 'business' | 'elapsed'
+export const TIME_BASES: readonly TimeBasis[] = ['business', 'elapsed']
 
 export interface Stat {
   n: number
@@ -34,8 +42,18 @@ export interface AgentLine {
   first_response: Stat
 }
 
+export interface Times {
+  wait: Stat
+  handle: Stat
+  first_response: Stat
+}
+
 export interface Dashboard {
   filter: ReportFilter
+  /** the basis of every duration below (headline times and tables) */
+  basis: TimeBasis
+  /** the headline times in both bases (the API answers both) */
+  times: Record<TimeBasis, Times>
   created: number
   closed: number
   abandoned: number
@@ -63,24 +81,28 @@ export function stat(ms: Float64Array | number[]): Stat {
   return { n, avg: round1(sum / n / 1000), p90: round1(sorted[Math.ceil(0.9 * n) - 1] / 1000) }
 }
 
-/** Durations grouped by a key, and all of them. */
-function collect(rows: [number | null, number][]) {
-  const all = new Float64Array(rows.length)
-  const groups = new Map<number | null, number[]>()
+/** Durations in both bases, and grouped by a key in the dashboard's basis. */
+function collect<K>(rows: SpanRow<K>[], clock: BusinessClock, basis: TimeBasis) {
+  const elapsed = new Float64Array(rows.length)
+  const business = new Float64Array(rows.length)
+  const groups = new Map<K, number[]>()
   for (let i = 0; i < rows.length; i++) {
-    const [k, ms] = rows[i]
-    all[i] = ms
+    const [k, from, to, sector] = rows[i]
+    elapsed[i] = to - from
+    business[i] = clock(sector, from, to)
     let g = groups.get(k)
     if (!g) groups.set(k, (g = []))
-    g.push(ms)
+    g.push(basis === 'business' ? business[i] : elapsed[i])
   }
-  return { all, groups }
+  return { elapsed, business, groups }
 }
 
-export function computeDashboard(ctx: Context, f: ReportFilter): Dashboard {
+export function computeDashboard(ctx: Context, f: ReportFilter, basis: TimeBasis = 'elapsed'): Dashboard {
   const started = performance.now()
   const store = ctx.stores.reports
   const tz = ctx.config.timeZone
+  // Every duration lies inside the period (both its times are in it).
+  const clock = businessClock(ctx, f.period.from, f.period.to)
 
   const channels = new Map<number, ChannelLine>()
   const channel = (id: number) => {
@@ -113,10 +135,9 @@ export function computeDashboard(ctx: Context, f: ReportFilter): Dashboard {
   const closedRows = store.closed(f)
   const classes = new Map<number | null, { closed: number; sum: number; n: number }>()
   const agentClosed = new Map<number, number>()
-  const handleAll: number[] = []
-  const handleByAgent = new Map<number, number[]>()
+  const handles: SpanRow<number | null>[] = []
   const closedByChannel = new Map<number, number>()
-  for (const [ch, cl, ag, ab, bt, handle] of closedRows) {
+  for (const [ch, cl, ag, ab, bt, assigned, closedAt, sector] of closedRows) {
     abandoned += ab
     bot += bt
     closedByChannel.set(ch, (closedByChannel.get(ch) ?? 0) + 1)
@@ -124,28 +145,25 @@ export function computeDashboard(ctx: Context, f: ReportFilter): Dashboard {
     if (!c) classes.set(cl, (c = { closed: 0, sum: 0, n: 0 }))
     c.closed++
     if (ag !== null) agentClosed.set(ag, (agentClosed.get(ag) ?? 0) + 1)
-    if (handle !== null) {
-      c.sum += handle
+    if (assigned !== null) {
+      const ms = basis === 'business' ? clock(sector, assigned, closedAt) : closedAt - assigned
+      c.sum += ms
       c.n++
-      handleAll.push(handle)
-      if (ag !== null) {
-        let h = handleByAgent.get(ag)
-        if (!h) handleByAgent.set(ag, (h = []))
-        h.push(handle)
-      }
+      handles.push([ag, assigned, closedAt, sector])
     }
   }
   for (const [ch, n] of closedByChannel) channel(ch).closed += n
+  const handle = collect(handles, clock, basis)
 
-  const waits = collect(store.waits(f))
-  for (const [ch, list] of waits.groups) channel(ch as number).wait = stat(list)
-  const firsts = collect(store.firstResponses(f))
+  const waits = collect(store.waits(f), clock, basis)
+  for (const [ch, list] of waits.groups) channel(ch).wait = stat(list)
+  const firsts = collect(store.firstResponses(f), clock, basis)
 
-  const agentIds = new Set<number>([...agentClosed.keys(), ...handleByAgent.keys(), ...([...firsts.groups.keys()].filter((k) => k !== null) as number[])])
+  const agentIds = new Set<number>([...agentClosed.keys(), ...([...handle.groups.keys(), ...firsts.groups.keys()].filter((k) => k !== null) as number[])])
   const by_agent: AgentLine[] = [...agentIds].map((id) => ({
     agent_id: id,
     closed: agentClosed.get(id) ?? 0,
-    handle: stat(handleByAgent.get(id) ?? []),
+    handle: stat(handle.groups.get(id) ?? []),
     first_response: stat(firsts.groups.get(id) ?? []),
   }))
   by_agent.sort((a, b) => b.closed - a.closed || a.agent_id - b.agent_id)
@@ -154,15 +172,19 @@ export function computeDashboard(ctx: Context, f: ReportFilter): Dashboard {
   by_classification.sort((a, b) => b.closed - a.closed || (a.classification_id ?? 0) - (b.classification_id ?? 0))
   const by_channel = [...channels.values()].sort((a, b) => b.created - a.created || a.channel_id - b.channel_id)
 
+  const times: Record<TimeBasis, Times> = {
+    elapsed: { wait: stat(waits.elapsed), handle: stat(handle.elapsed), first_response: stat(firsts.elapsed) },
+    business: { wait: stat(waits.business), handle: stat(handle.business), first_response: stat(firsts.business) },
+  }
   return {
     filter: f,
+    basis,
+    times,
     created: createdRows.length,
     closed: closedRows.length,
     abandoned,
     bot,
-    wait: stat(waits.all),
-    handle: stat(handleAll),
-    first_response: stat(firsts.all),
+    ...times[basis],
     by_hour: byHour,
     by_dow: byDow,
     by_channel,
@@ -173,15 +195,18 @@ export function computeDashboard(ctx: Context, f: ReportFilter): Dashboard {
   }
 }
 
-/** GET /api/v1/reports/summary's body (api.md "Reports"). */
-export function summaryJson(d: Dashboard) {
+/** GET /api/v1/reports/summary's body (api.md "Reports"); with `business`, the extension's *_business_s blocks too. */
+export function summaryJson(d: Dashboard, business = false) {
+  const { elapsed } = d.times
+  const avgP90 = (s: Stat) => ({ avg: s.avg, p90: s.p90 })
   return {
     tickets: { created: d.created, closed: d.closed, abandoned: d.abandoned },
-    wait_s: { avg: d.wait.avg, p90: d.wait.p90 },
-    handle_s: { avg: d.handle.avg, p90: d.handle.p90 },
-    first_response_s: { avg: d.first_response.avg, p90: d.first_response.p90 },
+    wait_s: avgP90(elapsed.wait),
+    handle_s: avgP90(elapsed.handle),
+    first_response_s: avgP90(elapsed.first_response),
     csat: { responses: d.surveys.csat.responses, avg: d.surveys.csat.avg },
     nps: { responses: d.surveys.nps.responses, score: d.surveys.nps.score },
     ces: { responses: d.surveys.ces.responses, avg: d.surveys.ces.avg },
+    ...(business ? { wait_business_s: avgP90(d.times.business.wait), handle_business_s: avgP90(d.times.business.handle), first_response_business_s: avgP90(d.times.business.first_response) } : {}),
   }
 }

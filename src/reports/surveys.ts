@@ -1,20 +1,20 @@
-// Survey answers for the reports (CSAT 1–5, NPS 0–10, CES 1–7). The surveys feature (issue 6)
-// owns the table; until it exists the reports say "no surveys". It is looked for at run time: a
-// table `surveys` with at least ticket_id, kind ('csat' | 'nps' | 'ces'), score and answered_at
-// (ms). Found once, its statement is prepared once.
+// Survey answers for the reports (CSAT 1–5, NPS 0–10, CES 1–7), from the surveys table
+// (migration 0010, src/surveys/). An answer counts in the period it was given (answered_at), under
+// the sector, agent and channel of the ticket when it was closed (kept on the survey row: a ticket
+// reopened and moved later does not move its old answer).
 import type { Database } from 'bun:sqlite'
 import type { ReportFilter } from './store'
 
 export interface SurveyResults {
-  /** false: there is no surveys table (yet). */
+  /** Always true since migration 0010 (kept for the callers that still ask). */
   available: boolean
   csat: { responses: number; avg: number | null }
   nps: { responses: number; score: number | null; promoters: number; passives: number; detractors: number }
   ces: { responses: number; avg: number | null }
 }
 
-const REQUIRED = ['ticket_id', 'kind', 'score', 'answered_at']
-const RS = '(CASE WHEN t.sector_id IS NOT NULL THEN t.sector_id ELSE (SELECT c.sector_id FROM channels c WHERE c.id = t.channel_id) END)'
+// The survey's sector at close, or its channel's when the ticket had none.
+const RS = '(CASE WHEN s.sector_id IS NOT NULL THEN s.sector_id ELSE (SELECT c.sector_id FROM channels c WHERE c.id = s.channel_id) END)'
 
 type Params = Record<string, string | number | null>
 type Answer = { kind: string; score: number }
@@ -22,40 +22,24 @@ type Answer = { kind: string; score: number }
 export const round1 = (x: number) => Math.round(x * 10) / 10
 
 export function surveyReader(db: Database) {
-  let query: ReturnType<typeof db.query<Answer, Params>> | null = null
-  let checkedAt = 0
-  const columns = db.query<{ name: string }, []>("SELECT name FROM pragma_table_info('surveys')")
-
-  function statement() {
-    // Look again at most once a minute: the table appears when the surveys feature migrates.
-    if (query || Date.now() - checkedAt < 60_000) return query
-    checkedAt = Date.now()
-    const have = new Set(columns.all().map((c) => c.name))
-    if (!REQUIRED.every((c) => have.has(c))) return null
-    query = db.query<Answer, Params>(
-      `SELECT s.kind, s.score FROM surveys s JOIN tickets t ON t.id = s.ticket_id
-       WHERE s.answered_at >= $from AND s.answered_at < $to AND s.score IS NOT NULL
-         AND ($channel IS NULL OR t.channel_id = $channel)
-         AND ($agent IS NULL OR t.assignee_id = $agent)
-         AND ($sector IS NULL OR ${RS} = $sector)
-         AND ($all = 1 OR ${RS} IN (SELECT value FROM json_each($sectors)))`,
-    )
-    return query
-  }
-
+  const query = db.query<Answer, Params>(
+    `SELECT s.kind, s.score FROM surveys s
+     WHERE s.answered_at >= $from AND s.answered_at < $to AND s.score IS NOT NULL
+       AND ($channel IS NULL OR s.channel_id = $channel)
+       AND ($agent IS NULL OR s.agent_id = $agent)
+       AND ($sector IS NULL OR ${RS} = $sector)
+       AND ($all = 1 OR ${RS} IN (SELECT value FROM json_each($sectors)))`,
+  )
   return {
-    /** Whether a surveys table exists now. */
-    available: () => statement() !== null,
+    available: () => true,
     results(f: ReportFilter): SurveyResults {
-      const q = statement()
       const out: SurveyResults = {
-        available: q !== null,
+        available: true,
         csat: { responses: 0, avg: null },
         nps: { responses: 0, score: null, promoters: 0, passives: 0, detractors: 0 },
         ces: { responses: 0, avg: null },
       }
-      if (!q) return out
-      const rows = q.all({
+      const rows = query.all({
         from: f.period.from,
         to: f.period.to,
         channel: f.channelId,

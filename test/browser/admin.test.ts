@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Page } from 'playwright-core'
 import { seedUser, startTestServer, type TestServer } from '../support/server'
-import { launchBrowser, markDocument, sameDocument, type BrowserSession } from './support'
+import { launchBrowser, markDocument, sameDocument, signIn, type BrowserSession } from './support'
 
 let srv: TestServer
 let b: BrowserSession
@@ -18,11 +18,7 @@ beforeAll(async () => {
   await seedUser(srv.ctx, { email: 'sup@example.com', profile: 'supervisor', name: 'Sol Supervisor' })
   b = await launchBrowser()
   page = b.page
-  await page.goto(url('/login'))
-  await page.fill('#email', 'admin@example.com')
-  await page.fill('#password', 'correct horse battery')
-  await page.getByRole('button', { name: 'Entrar' }).click()
-  await page.waitForURL((u) => u.pathname === '/')
+  await signIn(page, srv.url, 'admin@example.com')
 })
 afterAll(async () => {
   await b?.close()

@@ -7,51 +7,17 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { deflateSync } from 'node:zlib'
 import type { Page } from 'playwright-core'
 import type { WhatsAppSecrets } from '../../src/channels/store'
 import { write } from '../../src/db/open'
+import { gradientPng } from '../support/png'
 import { seedUser, startTestServer, type TestServer } from '../support/server'
 import { envelope, textFrom, unix, wamid, whatsappRig, type WhatsAppRig } from '../support/whatsapp'
-import { launchBrowser, markDocument, sameDocument, waitForLive, type BrowserSession } from './support'
+import { launchBrowser, markDocument, sameDocument, signIn, waitForLive, type BrowserSession } from './support'
 
 const AGENT = { name: 'Carla Atendente', email: 'carla@example.com', password: 'carla-secret-1' }
 const CUSTOMER = { waId: '5583988887777', name: 'João <img src=x onerror=alert(1)>' }
 
-/** A small real picture (an orange-to-teal gradient), encoded as PNG, for the upload step. */
-function gradientPng(width: number, height: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    return c >>> 0
-  })
-  const crc = (b: Buffer) => {
-    let c = 0xffffffff
-    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8)
-    return (c ^ 0xffffffff) >>> 0
-  }
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
-    const out = Buffer.alloc(body.length + 8)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc(body), body.length + 4)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr.set([8, 2, 0, 0, 0], 8) // 8-bit RGB
-  const raw = Buffer.alloc((width * 3 + 1) * height)
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const t = x / width
-      const at = y * (width * 3 + 1) + 1 + x * 3
-      raw.set([Math.round(224 - 200 * t), Math.round(117 + 60 * t + (y / height) * 40), Math.round(26 + 150 * t)], at)
-    }
-  }
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
-}
 const PNG = gradientPng(320, 200)
 
 let srv: TestServer
@@ -103,11 +69,7 @@ afterAll(async () => {
 
 describe('conversation in Chromium', () => {
   test('the agent signs in, finds the ticket in the list and opens the conversation', async () => {
-    await page.goto(url('/login'))
-    await page.fill('#email', AGENT.email)
-    await page.fill('#password', AGENT.password)
-    await page.getByRole('button', { name: 'Entrar' }).click()
-    await page.waitForURL((u) => u.pathname === '/')
+    await signIn(page, srv.url, AGENT.email, AGENT.password)
     await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Consulta' }).click()
     await page.waitForURL((u) => u.pathname === '/tickets')
     const row = page.locator(`#ticket-row-${ticketId}`)

@@ -66,7 +66,7 @@ const INIT_SCRIPT = `(() => {
   document.addEventListener('htmx:sse:after:message', () => { window.__kq.sseMessages++ });
 })()`
 
-export async function launchBrowser(): Promise<BrowserSession> {
+export async function launchBrowser(o: { locale?: string } = {}): Promise<BrowserSession> {
   // A fresh user-data dir per run: no cookies, cache or service workers from anything before.
   const profileDir = mkdtempSync(join(tmpdir(), 'kumquat-chromium-'))
   const context = await chromium.launchPersistentContext(profileDir, {
@@ -74,6 +74,7 @@ export async function launchBrowser(): Promise<BrowserSession> {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
+    locale: o.locale,
   })
   const diagnostics: Diagnostics = { console: [], pageErrors: [], csp: [], dialogs: [], httpErrors: [], failedRequests: [] }
 
@@ -133,4 +134,13 @@ export async function markDocument(page: Page) {
 
 export async function sameDocument(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as unknown as { __kqMark?: boolean }).__kqMark === true)
+}
+
+/** Signs in through the login page (the seeded users' password by default) and waits for the home page. */
+export async function signIn(page: Page, baseUrl: string, email: string, password = 'correct horse battery') {
+  await page.goto(baseUrl + '/login')
+  await page.fill('#email', email)
+  await page.fill('#password', password)
+  await page.getByRole('button', { name: 'Entrar' }).click()
+  await page.waitForURL((u) => u.pathname === '/')
 }

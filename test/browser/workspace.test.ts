@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { deflateSync } from 'node:zlib'
 import type { Page } from 'playwright-core'
 import type { User } from '../../src/admin/users-store'
 import type { WhatsAppSecrets } from '../../src/channels/store'
@@ -20,48 +19,16 @@ import { saveClassification } from '../../src/desk/classifications-store'
 import { setPresence } from '../../src/desk/presence'
 import { saveQuickReply } from '../../src/desk/quick-replies'
 import type { Ticket } from '../../src/desk/tickets-store'
+import { gradientPng } from '../support/png'
 import { seedUser, startTestServer, type TestServer } from '../support/server'
 import { envelope, textFrom, whatsappRig, type WhatsAppRig } from '../support/whatsapp'
-import { launchBrowser, markDocument, sameDocument, waitForLive, type BrowserSession, type Diagnostics } from './support'
+import { launchBrowser, markDocument, sameDocument, signIn, waitForLive, type BrowserSession, type Diagnostics } from './support'
 
 const CARLA = { name: 'Carla Atendente', email: 'carla@example.com', password: 'carla-secret-1' }
 const DIEGO = { name: 'Diego Atendente', email: 'diego@example.com', password: 'diego-secret-1' }
 const SOFIA = { name: 'Sofia Supervisora', email: 'sofia@example.com', password: 'sofia-secret-1' }
 const CUSTOMER = { waId: '5583977776666', name: 'João <img src=x onerror=alert(1)>' }
 const NOTE = 'Cliente VIP: ligar às 15h <b>sem falta</b>'
-/** A small real picture (an orange-to-teal gradient) as PNG, for the drop. */
-function gradientPng(width: number, height: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    return c >>> 0
-  })
-  const crc = (b: Buffer) => {
-    let c = 0xffffffff
-    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8)
-    return (c ^ 0xffffffff) >>> 0
-  }
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
-    const out = Buffer.alloc(body.length + 8)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc(body), body.length + 4)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr.set([8, 2, 0, 0, 0], 8)
-  const raw = Buffer.alloc((width * 3 + 1) * height)
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const t = x / width
-      raw.set([Math.round(224 - 200 * t), Math.round(117 + 60 * t + (y / height) * 40), Math.round(26 + 150 * t)], y * (width * 3 + 1) + 1 + x * 3)
-    }
-  }
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
-}
 const PNG = gradientPng(320, 160)
 
 // Runs before the page's scripts: browser notifications and sound recorded instead of shown/played.
@@ -96,14 +63,10 @@ const url = (path: string) => srv.url + path
 const fresh = () => srv.ctx.stores.tickets.get(ticket.id)!
 const sent = () => wa.meta.state.messages.map((m) => (m.body as { text?: { body?: string } }).text?.body ?? '')
 
-async function signIn(s: BrowserSession, who: { email: string; password: string }) {
+async function openWorkspace(s: BrowserSession, who: { email: string; password: string }) {
   const page = s.page
   page.setDefaultTimeout(10_000)
-  await page.goto(url('/login'))
-  await page.fill('#email', who.email)
-  await page.fill('#password', who.password)
-  await page.getByRole('button', { name: 'Entrar' }).click()
-  await page.waitForURL((u) => u.pathname === '/')
+  await signIn(page, srv.url, who.email, who.password)
   // "Atendimentos" in the menu leads to the workspace.
   await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Atendimentos', exact: true }).click()
   await page.waitForURL((u) => u.pathname === '/workspace')
@@ -138,7 +101,7 @@ beforeAll(async () => {
 
   ;[carla, diego, sofia] = await Promise.all([launchBrowser(), launchBrowser(), launchBrowser()])
   await carla.context.addInitScript({ content: NOTIFY_STUB })
-  await Promise.all([signIn(carla, CARLA), signIn(diego, DIEGO), signIn(sofia, SOFIA)])
+  await Promise.all([openWorkspace(carla, CARLA), openWorkspace(diego, DIEGO), openWorkspace(sofia, SOFIA)])
   carlaTab2 = await carla.context.newPage()
   carlaTab2.setDefaultTimeout(10_000)
   carlaTab2.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') tab2Problems.push(m.text()) })

@@ -115,9 +115,25 @@ export interface Provisioned {
 
 let seq = 0
 
+/**
+ * The fault suites measure the server under faults, not the API's per-token rate limit
+ * (src/integrations/rate-limit.ts: 600/min, burst 100), which a fuzz run or a load burst would hit
+ * first: lifted here, in the settings row the binary reads at its first API request.
+ */
+export function liftRateLimit(k: Pick<Kumquat, 'dataDir'>) {
+  const db = new Database(join(k.dataDir, 'kumquat.db'))
+  try {
+    db.exec('PRAGMA busy_timeout = 5000')
+    db.query('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run('integrations.rate_limit', JSON.stringify({ per_minute: 100_000, burst: 10_000 }))
+  } finally {
+    db.close()
+  }
+}
+
 /** An admin (CLI), a token (CLI), a sector and a WhatsApp channel on the fake Graph API (API). */
 export async function provision(k: Kumquat, meta: FakeMeta): Promise<Provisioned> {
   const n = ++seq
+  liftRateLimit(k)
   const email = `admin${n}@faults.test`
   const created = await k.cli(['admin', 'create', '--email', email, '--password', 'faults-password-1', '--name', 'Admin'])
   if (created.code !== 0) throw new Error(`admin create: ${created.stderr}`)

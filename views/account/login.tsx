@@ -10,7 +10,7 @@ export interface LoginForm {
   next: string
 }
 
-export function LoginPage({ v, form, error, info }: { v: View; form: LoginForm; error?: string; info?: MessageKey | null }) {
+export function LoginPage({ v, form, error, info, sso }: { v: View; form: LoginForm; error?: string; info?: MessageKey | null; sso?: { label: string } | null }) {
   return (
     <Layout v={v} title={v.t('login.title')}>
       <div class="narrow card">
@@ -21,6 +21,17 @@ export function LoginPage({ v, form, error, info }: { v: View; form: LoginForm; 
         {error ? (
           <div class="flash error" role="alert" safe>
             {error}
+          </div>
+        ) : (
+          ''
+        )}
+        {sso ? (
+          <div class="sso-login">
+            <a class="button" href={`/sso/login${form.next !== '/' ? `?next=${encodeURIComponent(form.next)}` : ''}`}>
+              {v.escape('sso.login_with', { provedor: sso.label })}
+            </a>
+            <p class="hint">{v.escape('sso.login_hint', { provedor: sso.label })}</p>
+            <p class="muted">{v.escape('sso.login_or')}</p>
           </div>
         ) : (
           ''

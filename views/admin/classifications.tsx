@@ -2,7 +2,7 @@
 import type { Sector } from '../../src/admin/sectors-store'
 import type { Classification } from '../../src/desk/classifications-store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, Empty, FieldError, Flash } from '../components'
+import { CsrfField, DataTable, Empty, FieldError, Flash } from '../components'
 import { Layout } from '../layout'
 import type { Problems, View } from '../view'
 
@@ -107,44 +107,31 @@ export function ClassificationsPage({
               {v.escape('classifications.filter_apply')}
             </button>
           </form>
-          {shown.length === 0 ? (
-            <div class="card spaced">
-              <Empty title={v.t('classifications.filter_empty')} />
-            </div>
-          ) : (
-            <div class="table-wrap spaced">
-              <table>
-                <thead>
-                  <tr>
-                    <th>{v.escape('classifications.name')}</th>
-                    <th>{v.escape('classifications.sector')}</th>
-                    <th>{v.escape('classifications.status')}</th>
-                    <th>{v.escape('list.actions')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.map((c) => (
-                    <tr>
-                      <td safe>{c.name}</td>
-                      <td safe>{c.sector_id === null ? v.t('classifications.all_sectors') : (sectorName.get(c.sector_id) ?? `#${c.sector_id}`)}</td>
-                      <td>{c.active ? <span class="badge ok">{v.escape('classifications.active')}</span> : <span class="badge off">{v.escape('classifications.inactive')}</span>}</td>
-                      <td>
-                        <div class="row">
-                          <a href={`/admin/classifications/${c.id}`}>{v.escape('classifications.edit_link')}</a>
-                          <form method="post" action={`/admin/classifications/${c.id}/${c.active ? 'deactivate' : 'activate'}`}>
-                            <CsrfField v={v} />
-                            <button type="submit" class="small secondary">
-                              {v.escape(c.active ? 'classifications.deactivate' : 'classifications.activate')}
-                            </button>
-                          </form>
-                        </div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <DataTable
+            v={v}
+            empty={{ title: v.t('classifications.filter_empty'), box: 'card spaced' }}
+            wrap="spaced"
+            head={['classifications.name', 'classifications.sector', 'classifications.status', 'list.actions']}
+            rows={shown}
+            row={(c) => (
+              <tr>
+                <td safe>{c.name}</td>
+                <td safe>{c.sector_id === null ? v.t('classifications.all_sectors') : (sectorName.get(c.sector_id) ?? `#${c.sector_id}`)}</td>
+                <td>{c.active ? <span class="badge ok">{v.escape('classifications.active')}</span> : <span class="badge off">{v.escape('classifications.inactive')}</span>}</td>
+                <td>
+                  <div class="row">
+                    <a href={`/admin/classifications/${c.id}`}>{v.escape('classifications.edit_link')}</a>
+                    <form method="post" action={`/admin/classifications/${c.id}/${c.active ? 'deactivate' : 'activate'}`}>
+                      <CsrfField v={v} />
+                      <button type="submit" class="small secondary">
+                        {v.escape(c.active ? 'classifications.deactivate' : 'classifications.activate')}
+                      </button>
+                    </form>
+                  </div>
+                </td>
+              </tr>
+            )}
+          />
         </>
       )}
     </Layout>

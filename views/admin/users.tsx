@@ -103,6 +103,7 @@ export interface UserFormValues {
   profile_id: number | null
   sector_ids: number[]
   limits: Limits
+  password_login_disabled: boolean
 }
 
 export function UserFormPage({ v, user, values, problems, profiles, sectors }: { v: View; user: User | null; values: UserFormValues; problems: Problems; profiles: Profile[]; sectors: Sector[] }) {
@@ -135,6 +136,12 @@ export function UserFormPage({ v, user, values, problems, profiles, sectors }: {
           <input id="password" name="password" type="password" autocomplete="new-password" minlength="8" aria-invalid={invalid('password')} />
           <p class="hint">{v.escape('users.password_hint')}</p>
           <FieldError v={v} problems={problems} field="password" />
+          <label class="inline">
+            <input type="checkbox" name="password_login_disabled" value="1" checked={values.password_login_disabled} aria-describedby="password_login_disabled-hint" /> {v.escape('users.password_login_disabled')}
+          </label>
+          <p class="hint" id="password_login_disabled-hint">
+            {v.escape('users.password_login_disabled_hint')}
+          </p>
           <label for="profile">{v.escape('users.profile')}</label>
           <select id="profile" name="profile" aria-invalid={invalid('profile')}>
             {profiles.map((p) => (

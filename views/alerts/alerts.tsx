@@ -2,7 +2,7 @@
 // (open until acknowledged, then history), and the rules page (admins).
 import { ALERT_KINDS, type Alert, type AlertKind, type AlertRule } from '../../src/alerts/store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, Empty } from '../components'
+import { CsrfField, DataTable, Empty } from '../components'
 import { Layout } from '../layout'
 import type { View } from '../view'
 
@@ -242,63 +242,50 @@ export function RulesPage(p: RulesPageProps) {
       ) : (
         ''
       )}
-      {p.rules.length === 0 ? (
-        <Empty title={v.t('alerts.no_rules')} hint={v.t('alerts.no_rules_hint')} />
-      ) : (
-        <div class="table-wrap">
-          <table id="rules">
-            <thead>
-              <tr>
-                <th>{v.escape('alerts.kind')}</th>
-                <th>{v.escape('alerts.sector')}</th>
-                <th>{v.escape('alerts.threshold_short')}</th>
-                <th>{v.escape('alerts.cooldown_short')}</th>
-                <th>{v.escape('alerts.webhook')}</th>
-                <th>{v.escape('alerts.state')}</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.rules.map((r) => (
-                <tr id={`rule-${r.id}`}>
-                  <td>{v.escape(KIND_LABEL[r.kind])}</td>
-                  <td safe>{sectorName(r.sector_id)}</td>
-                  <td>{r.threshold_min}</td>
-                  <td>{r.cooldown_min}</td>
-                  <td class="small" safe>
-                    {r.webhook_url ?? '—'}
-                  </td>
-                  <td>{r.active ? <span class="badge ok">{v.escape('alerts.on')}</span> : <span class="badge">{v.escape('alerts.off')}</span>}</td>
-                  <td class="row">
-                    <form method="post" action={`/alerts/rules/${r.id}/toggle`} class="inline-form">
-                      <CsrfField v={v} />
-                      <button type="submit" class="small secondary">
-                        {v.escape(r.active ? 'alerts.disable' : 'alerts.enable')}
-                      </button>
-                    </form>
-                    {r.webhook_url ? (
-                      <form method="post" action={`/alerts/rules/${r.id}/secret`} class="inline-form">
-                        <CsrfField v={v} />
-                        <button type="submit" class="small secondary">
-                          {v.escape('alerts.new_secret')}
-                        </button>
-                      </form>
-                    ) : (
-                      ''
-                    )}
-                    <form method="post" action={`/alerts/rules/${r.id}/delete`} class="inline-form" data-confirm={v.t('alerts.delete_confirm')}>
-                      <CsrfField v={v} />
-                      <button type="submit" class="small danger">
-                        {v.escape('alerts.delete')}
-                      </button>
-                    </form>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        v={v}
+        empty={{ title: v.t('alerts.no_rules'), hint: v.t('alerts.no_rules_hint') }}
+        wrap
+        id="rules"
+        head={['alerts.kind', 'alerts.sector', 'alerts.threshold_short', 'alerts.cooldown_short', 'alerts.webhook', 'alerts.state', '']}
+        rows={p.rules}
+        row={(r) => (
+          <tr id={`rule-${r.id}`}>
+            <td>{v.escape(KIND_LABEL[r.kind])}</td>
+            <td safe>{sectorName(r.sector_id)}</td>
+            <td>{r.threshold_min}</td>
+            <td>{r.cooldown_min}</td>
+            <td class="small" safe>
+              {r.webhook_url ?? '—'}
+            </td>
+            <td>{r.active ? <span class="badge ok">{v.escape('alerts.on')}</span> : <span class="badge">{v.escape('alerts.off')}</span>}</td>
+            <td class="row">
+              <form method="post" action={`/alerts/rules/${r.id}/toggle`} class="inline-form">
+                <CsrfField v={v} />
+                <button type="submit" class="small secondary">
+                  {v.escape(r.active ? 'alerts.disable' : 'alerts.enable')}
+                </button>
+              </form>
+              {r.webhook_url ? (
+                <form method="post" action={`/alerts/rules/${r.id}/secret`} class="inline-form">
+                  <CsrfField v={v} />
+                  <button type="submit" class="small secondary">
+                    {v.escape('alerts.new_secret')}
+                  </button>
+                </form>
+              ) : (
+                ''
+              )}
+              <form method="post" action={`/alerts/rules/${r.id}/delete`} class="inline-form" data-confirm={v.t('alerts.delete_confirm')}>
+                <CsrfField v={v} />
+                <button type="submit" class="small danger">
+                  {v.escape('alerts.delete')}
+                </button>
+              </form>
+            </td>
+          </tr>
+        )}
+      />
       <form class="card spaced" method="post" action="/alerts/rules">
         <CsrfField v={v} />
         <h2>{v.escape('alerts.new_rule')}</h2>

@@ -4,7 +4,7 @@ import type { FlowProblem, FlowDefinition } from '../../src/bot/flow'
 import type { Flow, FlowVersion } from '../../src/bot/store'
 import type { Channel } from '../../src/channels/store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, Empty, Flash } from '../components'
+import { CsrfField, DataTable, Flash } from '../components'
 import { Layout } from '../layout'
 import type { View } from '../view'
 
@@ -59,54 +59,45 @@ export function BotFlowsPage({
       <h1>{v.escape('bot.title')}</h1>
       <p class="muted">{v.escape('bot.intro')}</p>
 
-      <div class="table-wrap">
-        <table>
-          <thead>
+      <DataTable
+        v={v}
+        wrap
+        head={['bot.col_name', 'bot.col_version', 'bot.col_channels', 'bot.col_active', 'list.actions']}
+        rows={rows}
+        row={({ flow, channels: used, active }) => {
+          const usedBy = used.length ? used.map((c) => c.name).join(', ') : '—'
+          return (
             <tr>
-              <th>{v.escape('bot.col_name')}</th>
-              <th>{v.escape('bot.col_version')}</th>
-              <th>{v.escape('bot.col_channels')}</th>
-              <th>{v.escape('bot.col_active')}</th>
-              <th>{v.escape('list.actions')}</th>
+              <td>
+                <a href={`/admin/bot/flows/${flow.id}`} safe>
+                  {flow.name}
+                </a>{' '}
+                {flow.builtin ? <span class="badge">{v.escape('bot.builtin')}</span> : ''}
+              </td>
+              <td safe>{String(flow.current_version)}</td>
+              <td safe>{usedBy}</td>
+              <td safe>{String(active)}</td>
+              <td>
+                <div class="row">
+                  <a href={`/admin/bot/flows/${flow.id}`}>{v.escape('bot.edit')}</a>
+                  <a href={`/admin/bot/flows/${flow.id}/versions`}>{v.escape('bot.versions_link')}</a>
+                  <a href={`/admin/bot/flows/${flow.id}/export`}>{v.escape('bot.export')}</a>
+                  {!flow.builtin && used.length === 0 ? (
+                    <form method="post" action={`/admin/bot/flows/${flow.id}/delete`}>
+                      <CsrfField v={v} />
+                      <button type="submit" class="small secondary">
+                        {v.escape('bot.delete')}
+                      </button>
+                    </form>
+                  ) : (
+                    ''
+                  )}
+                </div>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {rows.map(({ flow, channels: used, active }) => {
-              const usedBy = used.length ? used.map((c) => c.name).join(', ') : '—'
-              return (
-                <tr>
-                  <td>
-                    <a href={`/admin/bot/flows/${flow.id}`} safe>
-                      {flow.name}
-                    </a>{' '}
-                    {flow.builtin ? <span class="badge">{v.escape('bot.builtin')}</span> : ''}
-                  </td>
-                  <td safe>{String(flow.current_version)}</td>
-                  <td safe>{usedBy}</td>
-                  <td safe>{String(active)}</td>
-                  <td>
-                    <div class="row">
-                      <a href={`/admin/bot/flows/${flow.id}`}>{v.escape('bot.edit')}</a>
-                      <a href={`/admin/bot/flows/${flow.id}/versions`}>{v.escape('bot.versions_link')}</a>
-                      <a href={`/admin/bot/flows/${flow.id}/export`}>{v.escape('bot.export')}</a>
-                      {!flow.builtin && used.length === 0 ? (
-                        <form method="post" action={`/admin/bot/flows/${flow.id}/delete`}>
-                          <CsrfField v={v} />
-                          <button type="submit" class="small secondary">
-                            {v.escape('bot.delete')}
-                          </button>
-                        </form>
-                      ) : (
-                        ''
-                      )}
-                    </div>
-                  </td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
-      </div>
+          )
+        }}
+      />
 
       <div class="grid spaced">
         <div class="card">
@@ -149,43 +140,35 @@ export function BotFlowsPage({
       <div class="card spaced">
         <h2>{v.escape('bot.channels')}</h2>
         <p class="hint">{v.escape('bot.channels_hint')}</p>
-        {channels.length === 0 ? (
-          <Empty title={v.t('bot.channels_empty')} />
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{v.escape('bot.col_channel')}</th>
-                <th>{v.escape('bot.col_flow')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {channels.map((c) => (
-                <tr>
-                  <td safe>{c.name}</td>
-                  <td>
-                    <form class="row" method="post" action={`/admin/bot/channels/${c.id}`}>
-                      <CsrfField v={v} />
-                      <select name="bot_flow_id" aria-label={v.t('bot.col_flow')}>
-                        <option value="" selected={c.bot_flow_id === null}>
-                          {v.escape('bot.no_bot')}
-                        </option>
-                        {rows.map(({ flow }) => (
-                          <option value={String(flow.id)} selected={c.bot_flow_id === flow.id} safe>
-                            {flow.name}
-                          </option>
-                        ))}
-                      </select>
-                      <button type="submit" class="small secondary">
-                        {v.escape('bot.assign')}
-                      </button>
-                    </form>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          v={v}
+          empty={{ title: v.t('bot.channels_empty') }}
+          head={['bot.col_channel', 'bot.col_flow']}
+          rows={channels}
+          row={(c) => (
+            <tr>
+              <td safe>{c.name}</td>
+              <td>
+                <form class="row" method="post" action={`/admin/bot/channels/${c.id}`}>
+                  <CsrfField v={v} />
+                  <select name="bot_flow_id" aria-label={v.t('bot.col_flow')}>
+                    <option value="" selected={c.bot_flow_id === null}>
+                      {v.escape('bot.no_bot')}
+                    </option>
+                    {rows.map(({ flow }) => (
+                      <option value={String(flow.id)} selected={c.bot_flow_id === flow.id} safe>
+                        {flow.name}
+                      </option>
+                    ))}
+                  </select>
+                  <button type="submit" class="small secondary">
+                    {v.escape('bot.assign')}
+                  </button>
+                </form>
+              </td>
+            </tr>
+          )}
+        />
       </div>
     </Layout>
   )
@@ -214,46 +197,37 @@ export function FlowVersionsPage({ v, flow, versions, active, flash }: { v: View
           </div>
         </form>
       </div>
-      <div class="table-wrap spaced">
-        <table>
-          <thead>
-            <tr>
-              <th>{v.escape('bot.col_version')}</th>
-              <th>{v.escape('bot.col_saved')}</th>
-              <th>{v.escape('bot.col_steps')}</th>
-              <th>{v.escape('bot.col_active')}</th>
-              <th>{v.escape('list.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {versions.map((ver) => (
-              <tr>
-                <td>
-                  <span safe>{String(ver.version)}</span> {ver.version === flow.current_version ? <span class="badge ok">{v.escape('bot.current')}</span> : ''}
-                </td>
-                <td safe>{`${v.date(ver.created_at)}${ver.created_by_name ? ` · ${ver.created_by_name}` : ''}`}</td>
-                <td safe>{String((ver.definition as FlowDefinition).steps?.length ?? 0)}</td>
-                <td safe>{String(active.get(ver.version) ?? 0)}</td>
-                <td>
-                  <div class="row">
-                    <a href={`/admin/bot/flows/${flow.id}/export?version=${ver.version}`}>{v.escape('bot.export')}</a>
-                    {ver.version !== flow.current_version ? (
-                      <form method="post" action={`/admin/bot/flows/${flow.id}/versions/${ver.version}/restore`}>
-                        <CsrfField v={v} />
-                        <button type="submit" class="small secondary">
-                          {v.escape('bot.restore')}
-                        </button>
-                      </form>
-                    ) : (
-                      ''
-                    )}
-                  </div>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        v={v}
+        wrap="spaced"
+        head={['bot.col_version', 'bot.col_saved', 'bot.col_steps', 'bot.col_active', 'list.actions']}
+        rows={versions}
+        row={(ver) => (
+          <tr>
+            <td>
+              <span safe>{String(ver.version)}</span> {ver.version === flow.current_version ? <span class="badge ok">{v.escape('bot.current')}</span> : ''}
+            </td>
+            <td safe>{`${v.date(ver.created_at)}${ver.created_by_name ? ` · ${ver.created_by_name}` : ''}`}</td>
+            <td safe>{String((ver.definition as FlowDefinition).steps?.length ?? 0)}</td>
+            <td safe>{String(active.get(ver.version) ?? 0)}</td>
+            <td>
+              <div class="row">
+                <a href={`/admin/bot/flows/${flow.id}/export?version=${ver.version}`}>{v.escape('bot.export')}</a>
+                {ver.version !== flow.current_version ? (
+                  <form method="post" action={`/admin/bot/flows/${flow.id}/versions/${ver.version}/restore`}>
+                    <CsrfField v={v} />
+                    <button type="submit" class="small secondary">
+                      {v.escape('bot.restore')}
+                    </button>
+                  </form>
+                ) : (
+                  ''
+                )}
+              </div>
+            </td>
+          </tr>
+        )}
+      />
     </Layout>
   )
 }

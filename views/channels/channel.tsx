@@ -88,7 +88,7 @@ export function TestResultView({ v, result, last }: { v: View; result: TestResul
   return <p class="muted">{v.escape('channels.test_never')}</p>
 }
 
-function CopyField({ v, id, value }: { v: View; id: string; value: string }) {
+export function CopyField({ v, id, value }: { v: View; id: string; value: string }) {
   return (
     <div class="row">
       <code class="secret" id={id} safe>

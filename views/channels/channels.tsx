@@ -13,6 +13,8 @@ const setting = (c: Channel, key: string): string | null => {
 
 /** The number as people know it once a test has read it from Meta; until then Meta's id. */
 export const channelNumber = (v: View, c: Channel): string =>
+  // A web chat has no number: the sites it is embedded in say which one it is.
+  c.type === 'webchat' && Array.isArray(c.settings.allowed_origins) ? c.settings.allowed_origins.join(', ') || '—' :
   setting(c, 'display_phone_number') ?? (setting(c, 'phone_number_id') ? v.t('channels.number_id', { id: setting(c, 'phone_number_id')! }) : '—')
 
 export function StatusBadge({ v, channel }: { v: View; channel: Channel }) {
@@ -29,9 +31,14 @@ export function ChannelsPage({ v, channels, sectors, flash }: { v: View; channel
       <div class="row spread">
         <h1>{v.escape('channels.title')}</h1>
         {channels.length ? (
-          <a class="button" href="/admin/channels/new">
-            {v.escape('channels.new')}
-          </a>
+          <div class="row">
+            <a class="button" href="/admin/channels/new">
+              {v.escape('channels.new')}
+            </a>
+            <a class="button secondary" href="/admin/channels/new/webchat">
+              {v.escape('webchat.new')}
+            </a>
+          </div>
         ) : (
           ''
         )}
@@ -42,6 +49,9 @@ export function ChannelsPage({ v, channels, sectors, flash }: { v: View; channel
           <p class="empty">
             <a class="button" href="/admin/channels/new">
               {v.escape('channels.new')}
+            </a>{' '}
+            <a class="button secondary" href="/admin/channels/new/webchat">
+              {v.escape('webchat.new')}
             </a>
           </p>
         </div>

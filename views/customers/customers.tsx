@@ -2,11 +2,13 @@
 // create/edit form and its live CPF/CNPJ check. Every customer field is hostile text: `safe` always.
 import { formatCode } from '../../src/customers/code'
 import { formatPhone } from '../../src/customers/customers'
+import type { CustomField } from '../../src/customers/fields-store'
 import type { Customer, CustomerType } from '../../src/customers/store'
 import type { MessageKey } from '../../src/i18n'
 import { CsrfField, Empty, FieldError, Flash } from '../components'
 import { Layout } from '../layout'
 import type { Problems, View } from '../view'
+import { CustomFieldInputs, type FieldFormValues } from './fields'
 
 export interface CustomersListState {
   q: string
@@ -37,13 +39,22 @@ export function CustomersPage({ v, state, flash }: { v: View; state: CustomersLi
       <Flash v={v} kind="ok" message={flash} />
       <div class="row spread">
         <h1>{v.escape('customers.title')}</h1>
-        {v.can('customers.manage') ? (
-          <a class="button" href="/customers/new">
-            {v.escape('customers.new')}
-          </a>
-        ) : (
-          ''
-        )}
+        <div class="row">
+          {v.can('customers.create') ? (
+            <a class="button secondary" href="/customers/import">
+              {v.escape('customer_import.action')}
+            </a>
+          ) : (
+            ''
+          )}
+          {v.can('customers.manage') ? (
+            <a class="button" href="/customers/new">
+              {v.escape('customers.new')}
+            </a>
+          ) : (
+            ''
+          )}
+        </div>
       </div>
       <form class="search row" method="get" action="/customers" role="search">
         <input
@@ -62,6 +73,14 @@ export function CustomersPage({ v, state, flash }: { v: View; state: CustomersLi
         <button type="submit" class="secondary">
           {v.escape('customers.search_submit')}
         </button>
+        {v.can('customers.export') ? (
+          // Exports what the search box holds now (the same form, another action).
+          <button type="submit" class="secondary" id="customers-export" formaction="/customers/export.csv">
+            {v.escape('customer_export.action')}
+          </button>
+        ) : (
+          ''
+        )}
         <span id="customers-searching" class="htmx-indicator muted">
           {v.escape('customers.searching')}
         </span>
@@ -145,23 +164,45 @@ export interface CustomerFormValues {
   email: string
   phone: string
   notes: string
+  /** custom fields by key (the type's inputs); absent: none shown yet */
+  fields?: FieldFormValues
 }
 
-export const customerFormValues = (c: Customer | null): CustomerFormValues => ({
+export const customerFormValues = (c: Customer | null, fields: FieldFormValues = {}): CustomerFormValues => ({
   name: c?.name ?? '',
   code: c?.code ? formatCode(c.code, c.code_type) : '',
   type_id: c?.type_id ? String(c.type_id) : '',
   email: c?.email ?? '',
   phone: c?.phone ? formatPhone(c.phone) : '',
   notes: c?.notes ?? '',
+  fields,
 })
 
 /**
  * The customer fields, for the customer page and for other forms (the protocol form): inputs named
- * name, code, type_id, email, phone, notes; `prefix` keeps their ids unique on a page with other forms.
- * The code input checks itself when it changes (POST /customers/code-check, a fragment).
+ * name, code, type_id, email, phone, notes, and field.<key> for the type's custom fields; `prefix`
+ * keeps their ids unique on a page with other forms. The code input checks itself when it changes
+ * (POST /customers/code-check, a fragment); choosing a type brings its custom fields
+ * (GET /customers/field-inputs, a fragment).
  */
-export function CustomerFields({ v, values, problems, types, customerId, prefix = '' }: { v: View; values: CustomerFormValues; problems: Problems; types: CustomerType[]; customerId?: number | null; prefix?: string }) {
+export function CustomerFields({
+  v,
+  values,
+  problems,
+  types,
+  customerId,
+  prefix = '',
+  customFields = [],
+}: {
+  v: View
+  values: CustomerFormValues
+  problems: Problems
+  types: CustomerType[]
+  customerId?: number | null
+  prefix?: string
+  /** the custom fields of the type shown selected */
+  customFields?: CustomField[]
+}) {
   const id = (f: string) => `${prefix}${f}`
   const invalid = (f: string) => (problems[f] ? 'true' : undefined)
   const described = (f: string, hint = false) => [problems[f] ? `${f}-error` : '', hint ? id(`${f}-hint`) : ''].filter(Boolean).join(' ') || undefined
@@ -197,7 +238,16 @@ export function CustomerFields({ v, values, problems, types, customerId, prefix 
       </div>
 
       <label for={id('type_id')}>{v.escape('customers.type')}</label>
-      <select id={id('type_id')} name="type_id" aria-invalid={invalid('type_id')}>
+      <select
+        id={id('type_id')}
+        name="type_id"
+        aria-invalid={invalid('type_id')}
+        hx-get="/customers/field-inputs"
+        hx-trigger="change"
+        hx-target={`#${id('custom-fields')}`}
+        hx-swap="outerHTML"
+        hx-vals={prefix ? JSON.stringify({ prefix }) : undefined}
+      >
         <option value="">{v.escape('customers.type_none')}</option>
         {types.map((t) => (
           <option value={String(t.id)} selected={values.type_id === String(t.id)} safe>
@@ -206,6 +256,7 @@ export function CustomerFields({ v, values, problems, types, customerId, prefix 
         ))}
       </select>
       <FieldError v={v} problems={problems} field="type_id" />
+      <CustomFieldInputs v={v} fields={customFields} values={values.fields ?? {}} problems={problems} prefix={prefix} />
 
       <label for={id('email')}>{v.escape('customers.email')}</label>
       <input id={id('email')} name="email" type="email" maxlength="254" autocomplete="off" value={values.email} aria-invalid={invalid('email')} aria-describedby={described('email')} />
@@ -268,14 +319,19 @@ export function CustomerFormPage({
   values,
   problems,
   types,
+  customFields,
   flash,
+  after = '',
 }: {
   v: View
   customer: Customer | null
   values: CustomerFormValues
   problems: Problems
   types: CustomerType[]
+  customFields: CustomField[]
   flash?: MessageKey | null
+  /** what the page shows below the form (the customer's contacts and tickets) */
+  after?: JSX.Element
 }) {
   const title = customer ? v.t('customers.edit') : v.t('customers.new')
   const canEdit = v.can('customers.manage')
@@ -311,10 +367,10 @@ export function CustomerFormPage({
         <form method="post" action={customer ? `/customers/${customer.id}` : '/customers'} novalidate>
           <CsrfField v={v} />
           {canEdit ? (
-            <CustomerFields v={v} values={values} problems={problems} types={types} customerId={customer?.id ?? null} />
+            <CustomerFields v={v} values={values} problems={problems} types={types} customerId={customer?.id ?? null} customFields={customFields} />
           ) : (
             <fieldset disabled>
-              <CustomerFields v={v} values={values} problems={problems} types={types} customerId={customer?.id ?? null} />
+              <CustomerFields v={v} values={values} problems={problems} types={types} customerId={customer?.id ?? null} customFields={customFields} />
             </fieldset>
           )}
           {canEdit ? (
@@ -329,6 +385,7 @@ export function CustomerFormPage({
           )}
         </form>
       </div>
+      {after}
     </Layout>
   )
 }

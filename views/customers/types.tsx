@@ -9,6 +9,7 @@ export function CustomerTypesPage({
   v,
   types,
   uses,
+  fieldCounts = new Map(),
   name,
   problems,
   editing,
@@ -17,6 +18,8 @@ export function CustomerTypesPage({
   v: View
   types: CustomerType[]
   uses: Map<number, number>
+  /** how many custom fields each type has */
+  fieldCounts?: Map<number, number>
   /** what was typed in the form that failed (new, or the row being renamed) */
   name: string
   problems: Problems
@@ -57,6 +60,7 @@ export function CustomerTypesPage({
               <tr>
                 <th>{v.escape('customer_types.name')}</th>
                 <th>{v.escape('customer_types.customers')}</th>
+                <th>{v.escape('customer_fields.title')}</th>
               </tr>
             </thead>
             <tbody>
@@ -81,6 +85,11 @@ export function CustomerTypesPage({
                     {editing === t.id ? <FieldError v={v} problems={problems} field="name" /> : ''}
                   </td>
                   <td safe>{String(uses.get(t.id) ?? 0)}</td>
+                  <td>
+                    <a href={`/admin/customer-types/${t.id}`}>
+                      {v.escape('customer_fields.manage')} ({String(fieldCounts.get(t.id) ?? 0)})
+                    </a>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -2,7 +2,7 @@
 // home page. A row is also the fragment the live stream swaps when its ticket changes.
 import type { Ticket, TicketStatus } from '../../src/desk/tickets-store'
 import type { MessageKey } from '../../src/i18n'
-import { Empty } from '../components'
+import { DataTable, Empty } from '../components'
 import { Layout } from '../layout'
 import type { View } from '../view'
 
@@ -96,25 +96,14 @@ export function TicketsRows({ v, state }: { v: View; state: ListState }) {
           <Empty title={v.t('desk.list_empty')} hint={v.t('desk.list_empty_hint')} />
         )
       ) : (
-        <div class="table-wrap">
-          <table class="tickets">
-            <thead>
-              <tr>
-                <th>{v.escape('desk.col_protocol')}</th>
-                <th>{v.escape('desk.col_contact')}</th>
-                <th class="optional">{v.escape('desk.col_channel')}</th>
-                <th>{v.escape('desk.col_status')}</th>
-                <th class="optional">{v.escape('desk.col_sector')}</th>
-                <th>{v.escape('desk.col_updated')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {state.rows.map((r) => (
-                <TicketRow v={v} row={r} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          v={v}
+          wrap
+          class="tickets"
+          head={['desk.col_protocol', 'desk.col_contact', { key: 'desk.col_channel', class: 'optional' }, 'desk.col_status', { key: 'desk.col_sector', class: 'optional' }, 'desk.col_updated']}
+          rows={state.rows}
+          row={(r) => <TicketRow v={v} row={r} />}
+        />
       )}
       <nav class="pager" aria-label="pagination">
         {state.paged ? <a href={`/tickets${listQuery(state.tab, state.q)}`}>← {v.escape('desk.newest')}</a> : <span></span>}

@@ -15,8 +15,12 @@ import { formatPhone } from '../../src/customers/customers'
 import type { MessageKey } from '../../src/i18n'
 import { CsrfField, Empty } from '../components'
 import { CustomerFields, type CustomerFormValues } from '../customers/customers'
+import { CustomerFieldsForm, type CustomerFieldsBoxData } from '../customers/fields'
+import type { CustomField } from '../../src/customers/fields-store'
 import { Layout } from '../layout'
 import type { Problems, View } from '../view'
+import type { VisitorInfo } from '../../src/channels/webchat/visitor-info'
+import { WebchatVisitorBox } from '../channels/webchat-visitor'
 import { Composer, MessageItem, TicketHead, authorLabel, type ComposerMode, type ComposerValues, type MessageView, type TicketHeadData } from './conversation'
 import { StatusBadge, contactName } from './tickets'
 
@@ -83,6 +87,10 @@ export interface CustomerBoxData {
   types: CustomerType[]
   /** The inline create form: what was typed and what is wrong with it (after a failed save). */
   create: { values: CustomerFormValues; problems: Problems; open: boolean } | null
+  /** the custom fields of the create form's chosen type (after a failed save) */
+  createFields?: CustomField[]
+  /** the linked customer's custom fields ("Dados adicionais"), null when its type has none */
+  fields?: CustomerFieldsBoxData | null
   error: string | null
 }
 
@@ -105,6 +113,8 @@ export interface PanelData {
   earlier: number
   /** Shown above the conversation after an action (e.g. "Salvo."). */
   flash: string | null
+  /** A web-chat visitor's page, browser and language (src/channels/webchat/visitor-info.ts). */
+  webchat?: VisitorInfo | null
 }
 
 export interface TransferOption {
@@ -519,6 +529,7 @@ export function TicketPanel({ v, p }: { v: View; p: PanelData }) {
       </section>
       <aside class="ws-right" aria-label={v.t('desk.ws_protocol_form')}>
         <ProtocolForm v={v} t={t} p={p.protocol} />
+        <WebchatVisitorBox v={v} info={p.webchat} />
         <CustomerBox v={v} t={t} c={p.customer} />
         <PastTickets v={v} past={p.past} />
       </aside>
@@ -850,6 +861,7 @@ export function CustomerBox({ v, t, c }: { v: View; t: Ticket; c: CustomerBoxDat
           ) : (
             <p class="muted">{v.escape('desk.ws_customer_none')}</p>
           )}
+          {c.customer && c.fields ? <CustomerFieldsForm v={v} ticketId={t.id} box={id} f={c.fields} /> : ''}
           {c.editable && c.customer ? (
             <form method="post" action={`/workspace/${t.id}/customer`} hx-post={`/workspace/${t.id}/customer`} hx-target={`#${id}`} hx-swap="outerHTML" {...formStatus(id)}>
               <CsrfField v={v} />
@@ -907,7 +919,7 @@ function CustomerCreate({ v, t, c }: { v: View; t: Ticket; c: CustomerBoxData })
         ) : (
           ''
         )}
-        <CustomerFields v={v} values={create.values} problems={create.problems} types={c.types} prefix={`ws-c${t.id}-`} />
+        <CustomerFields v={v} values={create.values} problems={create.problems} types={c.types} prefix={`ws-c${t.id}-`} customFields={c.createFields ?? []} />
         <div class="actions">
           <button type="submit" class="small">
             {v.escape('desk.ws_customer_create')}

@@ -6,7 +6,7 @@ import { formatIntervals } from '../../src/hours/calendar'
 import type { NationalHoliday } from '../../src/hours/holidays'
 import type { Calendar, HolidayRow, SectorHours } from '../../src/hours/store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, Empty, FieldError, Flash } from '../components'
+import { CsrfField, DataTable, Empty, FieldError, Flash } from '../components'
 import { Layout } from '../layout'
 import type { Problems, View } from '../view'
 
@@ -48,42 +48,28 @@ export function HoursPage({
       <h1>{v.escape('hours.title')}</h1>
       <p class="muted">{v.escape('hours.intro')}</p>
 
-      {rows.length === 0 ? (
-        <div class="card">
-          <Empty title={v.t('hours.empty')} hint={v.t('hours.empty_hint')} />
-        </div>
-      ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>{v.escape('hours.col_name')}</th>
-                <th>{v.escape('hours.col_time_zone')}</th>
-                <th>{v.escape('hours.col_now')}</th>
-                <th>{v.escape('hours.col_next_opening')}</th>
-                <th>{v.escape('hours.col_sectors')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/hours/${r.cal.id}`} safe>
-                      {r.cal.name}
-                    </a>
-                  </td>
-                  <td safe>{r.cal.time_zone}</td>
-                  <td>
-                    <OpenBadge v={v} open={r.open} />
-                  </td>
-                  <td safe>{r.open ? '—' : r.nextOpening}</td>
-                  <td safe>{r.sectorNames}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        v={v}
+        empty={{ title: v.t('hours.empty'), hint: v.t('hours.empty_hint'), box: 'card' }}
+        wrap
+        head={['hours.col_name', 'hours.col_time_zone', 'hours.col_now', 'hours.col_next_opening', 'hours.col_sectors']}
+        rows={rows}
+        row={(r) => (
+          <tr>
+            <td>
+              <a href={`/admin/hours/${r.cal.id}`} safe>
+                {r.cal.name}
+              </a>
+            </td>
+            <td safe>{r.cal.time_zone}</td>
+            <td>
+              <OpenBadge v={v} open={r.open} />
+            </td>
+            <td safe>{r.open ? '—' : r.nextOpening}</td>
+            <td safe>{r.sectorNames}</td>
+          </tr>
+        )}
+      />
 
       <div class="card spaced">
         <h2>{v.escape('hours.new')}</h2>
@@ -100,68 +86,59 @@ export function HoursPage({
       <div class="card spaced">
         <h2>{v.escape('hours.sectors')}</h2>
         <p class="hint">{v.escape('hours.sectors_hint')}</p>
-        <div class="table-wrap">
-          <table>
-            <thead>
+        <DataTable
+          v={v}
+          wrap
+          head={['hours.col_sector', 'hours.col_calendar', 'hours.col_out_of_hours', 'hours.col_message', 'list.actions']}
+          rows={sectors}
+          row={(s) => {
+            const st = settings.get(s.id) ?? { sector_id: s.id, out_of_hours: 'queue', keep_working: false, message: null }
+            const form = `sector-hours-${s.id}`
+            return (
               <tr>
-                <th>{v.escape('hours.col_sector')}</th>
-                <th>{v.escape('hours.col_calendar')}</th>
-                <th>{v.escape('hours.col_out_of_hours')}</th>
-                <th>{v.escape('hours.col_message')}</th>
-                <th>{v.escape('list.actions')}</th>
+                <td safe>{s.name}</td>
+                <td>
+                  <select name="business_hours_id" form={form} aria-label={v.t('hours.col_calendar')}>
+                    <option value="">{v.escape('hours.no_calendar')}</option>
+                    {rows.map((r) => (
+                      <option value={String(r.cal.id)} selected={s.business_hours_id === r.cal.id} safe>
+                        {r.cal.name}
+                      </option>
+                    ))}
+                  </select>
+                  <FieldError v={v} problems={problems} field={`business_hours_id_${s.id}`} />
+                </td>
+                <td>
+                  <select name="out_of_hours" form={form} aria-label={v.t('hours.col_out_of_hours')}>
+                    <option value="queue" selected={st.out_of_hours === 'queue'}>
+                      {v.escape('hours.mode_queue')}
+                    </option>
+                    <option value="close" selected={st.out_of_hours === 'close'}>
+                      {v.escape('hours.mode_close')}
+                    </option>
+                  </select>
+                  <label class="inline">
+                    <input type="checkbox" name="keep_working" value="1" form={form} checked={st.keep_working} /> {v.escape('hours.keep_working')}
+                  </label>
+                </td>
+                <td>
+                  <textarea name="message" rows="2" maxlength="1024" form={form} placeholder={v.t('hours.sector_message_placeholder')} aria-label={v.t('hours.col_message')} safe>
+                    {st.message ?? ''}
+                  </textarea>
+                  <FieldError v={v} problems={problems} field={`message_${s.id}`} />
+                </td>
+                <td>
+                  <form id={form} method="post" action={`/admin/hours/sectors/${s.id}`}>
+                    <CsrfField v={v} />
+                    <button type="submit" class="small secondary">
+                      {v.escape('hours.save_sector')}
+                    </button>
+                  </form>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {sectors.map((s) => {
-                const st = settings.get(s.id) ?? { sector_id: s.id, out_of_hours: 'queue', keep_working: false, message: null }
-                const form = `sector-hours-${s.id}`
-                return (
-                  <tr>
-                    <td safe>{s.name}</td>
-                    <td>
-                      <select name="business_hours_id" form={form} aria-label={v.t('hours.col_calendar')}>
-                        <option value="">{v.escape('hours.no_calendar')}</option>
-                        {rows.map((r) => (
-                          <option value={String(r.cal.id)} selected={s.business_hours_id === r.cal.id} safe>
-                            {r.cal.name}
-                          </option>
-                        ))}
-                      </select>
-                      <FieldError v={v} problems={problems} field={`business_hours_id_${s.id}`} />
-                    </td>
-                    <td>
-                      <select name="out_of_hours" form={form} aria-label={v.t('hours.col_out_of_hours')}>
-                        <option value="queue" selected={st.out_of_hours === 'queue'}>
-                          {v.escape('hours.mode_queue')}
-                        </option>
-                        <option value="close" selected={st.out_of_hours === 'close'}>
-                          {v.escape('hours.mode_close')}
-                        </option>
-                      </select>
-                      <label class="inline">
-                        <input type="checkbox" name="keep_working" value="1" form={form} checked={st.keep_working} /> {v.escape('hours.keep_working')}
-                      </label>
-                    </td>
-                    <td>
-                      <textarea name="message" rows="2" maxlength="1024" form={form} placeholder={v.t('hours.sector_message_placeholder')} aria-label={v.t('hours.col_message')} safe>
-                        {st.message ?? ''}
-                      </textarea>
-                      <FieldError v={v} problems={problems} field={`message_${s.id}`} />
-                    </td>
-                    <td>
-                      <form id={form} method="post" action={`/admin/hours/sectors/${s.id}`}>
-                        <CsrfField v={v} />
-                        <button type="submit" class="small secondary">
-                          {v.escape('hours.save_sector')}
-                        </button>
-                      </form>
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        </div>
+            )
+          }}
+        />
       </div>
     </Layout>
   )
@@ -286,37 +263,28 @@ export function CalendarPage({
       <div class="card spaced">
         <h2>{v.escape('hours.holidays')}</h2>
         <p class="hint">{v.escape('hours.holidays_hint')}</p>
-        {holidays.length === 0 ? (
-          <Empty title={v.t('hours.holidays_empty')} />
-        ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>{v.escape('hours.holiday_date')}</th>
-                <th>{v.escape('hours.holiday_name')}</th>
-                <th>{v.escape('list.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {holidays.map((h) => (
-                <tr>
-                  <td>
-                    <span safe>{h.recurring ? h.date.split('-').reverse().join('/') : fmtDate(h.date)}</span> {h.recurring ? <span class="tag">{v.escape('hours.yearly')}</span> : ''}
-                  </td>
-                  <td safe>{h.name}</td>
-                  <td>
-                    <form method="post" action={`/admin/hours/${cal.id}/holidays/${h.id}/delete`}>
-                      <CsrfField v={v} />
-                      <button type="submit" class="small secondary">
-                        {v.escape('hours.holiday_remove')}
-                      </button>
-                    </form>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          v={v}
+          empty={{ title: v.t('hours.holidays_empty') }}
+          head={['hours.holiday_date', 'hours.holiday_name', 'list.actions']}
+          rows={holidays}
+          row={(h) => (
+            <tr>
+              <td>
+                <span safe>{h.recurring ? h.date.split('-').reverse().join('/') : fmtDate(h.date)}</span> {h.recurring ? <span class="tag">{v.escape('hours.yearly')}</span> : ''}
+              </td>
+              <td safe>{h.name}</td>
+              <td>
+                <form method="post" action={`/admin/hours/${cal.id}/holidays/${h.id}/delete`}>
+                  <CsrfField v={v} />
+                  <button type="submit" class="small secondary">
+                    {v.escape('hours.holiday_remove')}
+                  </button>
+                </form>
+              </td>
+            </tr>
+          )}
+        />
         <h3>{v.escape('hours.holiday_add')}</h3>
         <form method="post" action={`/admin/hours/${cal.id}/holidays`} class="grid" novalidate>
           <CsrfField v={v} />

@@ -3,7 +3,7 @@
 // something changes; the action panel beside it is not touched by those swaps.
 import type { AgentBoard, Board, SectorBoard, TicketBoard, WaitLevel } from '../../src/monitoring/board'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, Empty, PresenceDot } from '../components'
+import { CsrfField, DataTable, Empty, PresenceDot } from '../components'
 import { Layout } from '../layout'
 import { duration } from '../reports/format'
 import type { View } from '../view'
@@ -55,45 +55,35 @@ export function BoardView({ v, board }: { v: View; board: Board }) {
 
 function SectorsTable({ v, sectors }: { v: View; sectors: SectorBoard[] }) {
   return (
-    <div class="table-wrap">
-      <table class="monitoring-sectors">
-        <thead>
-          <tr>
-            <th>{v.escape('monitoring.col_sector')}</th>
-            <th>{v.escape('monitoring.col_in_bot')}</th>
-            <th>{v.escape('monitoring.col_waiting')}</th>
-            <th>{v.escape('monitoring.col_longest')}</th>
-            <th>{v.escape('monitoring.col_open')}</th>
-            <th>{v.escape('monitoring.col_closed_today')}</th>
-            <th>{v.escape('monitoring.col_agents')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sectors.map((s) => (
-            <tr id={`monitor-sector-${s.id}`}>
-              <td safe>{s.name}</td>
-              <td data-cell="in_bot">{s.in_bot}</td>
-              <td data-cell="waiting">{s.waiting}</td>
-              <td>{s.waiting ? <WaitBadge v={v} ms={s.longest_wait_ms} level={s.level} /> : <span class="muted">—</span>}</td>
-              <td data-cell="open">{s.open}</td>
-              <td data-cell="closed_today">{s.closed_today}</td>
-              <td>
-                <span title={v.t('presence.available')}>
-                  <PresenceDot status="available" /> <span data-cell="available">{s.available}</span>
-                </span>{' '}
-                <span title={v.t('presence.paused')}>
-                  <PresenceDot status="paused" /> <span data-cell="paused">{s.paused}</span>
-                </span>{' '}
-                <span title={v.t('presence.offline')}>
-                  <PresenceDot status="offline" /> <span data-cell="offline">{s.offline}</span>
-                </span>
-                <span class="skip">{v.escape('monitoring.agents_counts', { available: s.available, paused: s.paused, offline: s.offline })}</span>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      v={v}
+      wrap
+      class="monitoring-sectors"
+      head={['monitoring.col_sector', 'monitoring.col_in_bot', 'monitoring.col_waiting', 'monitoring.col_longest', 'monitoring.col_open', 'monitoring.col_closed_today', 'monitoring.col_agents']}
+      rows={sectors}
+      row={(s) => (
+        <tr id={`monitor-sector-${s.id}`}>
+          <td safe>{s.name}</td>
+          <td data-cell="in_bot">{s.in_bot}</td>
+          <td data-cell="waiting">{s.waiting}</td>
+          <td>{s.waiting ? <WaitBadge v={v} ms={s.longest_wait_ms} level={s.level} /> : <span class="muted">—</span>}</td>
+          <td data-cell="open">{s.open}</td>
+          <td data-cell="closed_today">{s.closed_today}</td>
+          <td>
+            <span title={v.t('presence.available')}>
+              <PresenceDot status="available" /> <span data-cell="available">{s.available}</span>
+            </span>{' '}
+            <span title={v.t('presence.paused')}>
+              <PresenceDot status="paused" /> <span data-cell="paused">{s.paused}</span>
+            </span>{' '}
+            <span title={v.t('presence.offline')}>
+              <PresenceDot status="offline" /> <span data-cell="offline">{s.offline}</span>
+            </span>
+            <span class="skip">{v.escape('monitoring.agents_counts', { available: s.available, paused: s.paused, offline: s.offline })}</span>
+          </td>
+        </tr>
+      )}
+    />
   )
 }
 
@@ -102,65 +92,55 @@ const TYPE_LABEL: Record<string, MessageKey> = { whatsapp: 'monitoring.type_what
 function AgentsTable({ v, agents }: { v: View; agents: AgentBoard[] }) {
   const now = Date.now()
   return (
-    <div class="table-wrap">
-      <table class="monitoring-agents">
-        <thead>
-          <tr>
-            <th>{v.escape('monitoring.col_agent')}</th>
-            <th>{v.escape('monitoring.col_presence')}</th>
-            <th>{v.escape('monitoring.col_load')}</th>
-            <th>{v.escape('monitoring.col_closed_today')}</th>
-            <th>{v.escape('monitoring.col_handle_avg')}</th>
-            <th>{v.escape('monitoring.col_missed')}</th>
-            <th>{v.escape('monitoring.col_force')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {agents.map((a) => (
-            <tr id={`monitor-agent-${a.id}`}>
-              <td safe>{a.name}</td>
-              <td>
-                <PresenceDot status={a.presence} /> <span data-cell="presence">{v.escape(`presence.${a.presence}`)}</span>{' '}
-                <span class="muted small">{v.escape('monitoring.for', { time: duration(now - a.since) })}</span>
-                {a.reason ? (
-                  <span class="muted small" safe>
-                    {` · ${a.reason}`}
-                  </span>
-                ) : (
-                  ''
-                )}
-              </td>
-              <td data-cell="load">
-                {a.loads.map((l) => (
-                  <span class={l.open >= l.cap ? 'badge off' : 'badge'} title={v.t(TYPE_LABEL[l.type])} safe>
-                    {`${v.t(TYPE_LABEL[l.type])} ${l.open}/${l.cap}`}
-                  </span>
+    <DataTable
+      v={v}
+      wrap
+      class="monitoring-agents"
+      head={['monitoring.col_agent', 'monitoring.col_presence', 'monitoring.col_load', 'monitoring.col_closed_today', 'monitoring.col_handle_avg', 'monitoring.col_missed', 'monitoring.col_force']}
+      rows={agents}
+      row={(a) => (
+        <tr id={`monitor-agent-${a.id}`}>
+          <td safe>{a.name}</td>
+          <td>
+            <PresenceDot status={a.presence} /> <span data-cell="presence">{v.escape(`presence.${a.presence}`)}</span>{' '}
+            <span class="muted small">{v.escape('monitoring.for', { time: duration(now - a.since) })}</span>
+            {a.reason ? (
+              <span class="muted small" safe>
+                {` · ${a.reason}`}
+              </span>
+            ) : (
+              ''
+            )}
+          </td>
+          <td data-cell="load">
+            {a.loads.map((l) => (
+              <span class={l.open >= l.cap ? 'badge off' : 'badge'} title={v.t(TYPE_LABEL[l.type])} safe>
+                {`${v.t(TYPE_LABEL[l.type])} ${l.open}/${l.cap}`}
+              </span>
+            ))}
+          </td>
+          <td data-cell="closed_today">{a.closed_today}</td>
+          <td safe>{a.handle_avg_s === null ? '—' : duration(a.handle_avg_s * 1000)}</td>
+          <td data-cell="missed">{a.missed_today}</td>
+          <td>
+            <form class="row" method="post" action={`/monitoring/agents/${a.id}/presence`} hx-post={`/monitoring/agents/${a.id}/presence`} hx-target="#monitoring-flash" hx-swap="innerHTML">
+              <CsrfField v={v} />
+              <select name="status" aria-label={v.t('monitoring.force_label', { name: a.name })}>
+                {(['available', 'paused', 'offline'] as const).map((p) => (
+                  <option value={p} selected={a.presence === p}>
+                    {v.escape(`presence.${p}`)}
+                  </option>
                 ))}
-              </td>
-              <td data-cell="closed_today">{a.closed_today}</td>
-              <td safe>{a.handle_avg_s === null ? '—' : duration(a.handle_avg_s * 1000)}</td>
-              <td data-cell="missed">{a.missed_today}</td>
-              <td>
-                <form class="row" method="post" action={`/monitoring/agents/${a.id}/presence`} hx-post={`/monitoring/agents/${a.id}/presence`} hx-target="#monitoring-flash" hx-swap="innerHTML">
-                  <CsrfField v={v} />
-                  <select name="status" aria-label={v.t('monitoring.force_label', { name: a.name })}>
-                    {(['available', 'paused', 'offline'] as const).map((p) => (
-                      <option value={p} selected={a.presence === p}>
-                        {v.escape(`presence.${p}`)}
-                      </option>
-                    ))}
-                  </select>
-                  <input name="reason" maxlength="120" placeholder={v.t('presence.reason_placeholder')} aria-label={v.t('presence.reason')} />
-                  <button type="submit" class="small secondary">
-                    {v.escape('monitoring.force')}
-                  </button>
-                </form>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+              </select>
+              <input name="reason" maxlength="120" placeholder={v.t('presence.reason_placeholder')} aria-label={v.t('presence.reason')} />
+              <button type="submit" class="small secondary">
+                {v.escape('monitoring.force')}
+              </button>
+            </form>
+          </td>
+        </tr>
+      )}
+    />
   )
 }
 

@@ -1,14 +1,16 @@
 // The dashboard (relatórios): filters, the headline numbers, times (TME, TMA, first response),
 // volume by hour and weekday, by channel, classification and agent, surveys. Every number links
-// to the tickets it counts; every table has its CSV; charts are SVG beside their tables.
+// to the tickets it counts; every table has its CSV; charts are SVG beside their tables. Durations
+// are in the time basis the toggle picks (business hours by default, see src/reports/filters.ts).
 import { drillHref, query, type FilterValues } from '../../src/reports/filters'
 import type { Metric } from '../../src/reports/store'
-import type { Dashboard, Stat } from '../../src/reports/summary'
+import { TIME_BASES, type Dashboard, type Stat, type TimeBasis } from '../../src/reports/summary'
 import type { MessageKey } from '../../src/i18n'
-import { Empty } from '../components'
+import { DataTable, Empty } from '../components'
 import { Layout } from '../layout'
+import type { Children } from '@kitajs/html'
 import type { View } from '../view'
-import { BarChart, ColumnChart } from './charts'
+import { BarChart, ColumnChart, type Bar } from './charts'
 import { num, percent, seconds } from './format'
 
 export interface Option {
@@ -39,6 +41,13 @@ function Count({ n, href, v }: { n: number; href: string; v: View }) {
   )
 }
 
+/** A duration (seconds) that links to the tickets behind it. */
+const Seconds = ({ s, href }: { s: number | null; href: string }) => (
+  <a href={href} safe>
+    {seconds(s)}
+  </a>
+)
+
 function Csv({ v, values, table }: { v: View; values: FilterValues; table: string }) {
   return (
     <a class="small" href={`/reports/export/${table}.csv?${query(values)}`} download="">
@@ -47,8 +56,57 @@ function Csv({ v, values, table }: { v: View; values: FilterValues; table: strin
   )
 }
 
+/** A part of the dashboard: its heading with the CSV of its table (none when `csv` is null), then its content. */
+function Section({ v, values, id, title, csv, children }: { v: View; values: FilterValues; id: string; title: MessageKey; csv: string | null; children?: Children }) {
+  return (
+    <section aria-labelledby={id}>
+      <div class="row spread">
+        <h2 id={id}>{v.escape(title)}</h2>
+        {csv ? <Csv v={v} values={values} table={csv} /> : ''}
+      </div>
+      {children}
+    </section>
+  )
+}
+
+/** Counts per hour or weekday: the chart beside its table. */
+function CountsByBar({ v, id, title, head, bars, suffix = '' }: { v: View; id: string; title: MessageKey; head: MessageKey; bars: Bar[]; suffix?: string }) {
+  return (
+    <div class="grid">
+      <ColumnChart v={v} id={`chart-${id}`} title={v.t(title)} bars={bars} />
+      <DataTable
+        v={v}
+        wrap
+        id={`table-${id}`}
+        head={[head, 'reports.created']}
+        rows={bars}
+        row={(b) => (
+          <tr>
+            <th scope="row" safe>
+              {b.label + suffix}
+            </th>
+            <td>
+              <Count v={v} n={b.value} href={b.href} />
+            </td>
+          </tr>
+        )}
+      />
+    </div>
+  )
+}
+
+function Kpi({ v, id, label, n, href, of }: { v: View; id: string; label: MessageKey; n: number; href: string; of?: number }) {
+  return (
+    <div class="card" id={id}>
+      <div class="muted small">{v.escape(label)}</div>
+      <Count v={v} n={n} href={href} />
+      {of === undefined ? '' : <> <span class="muted small" safe>{percent(v, n, of)}</span></>}
+    </div>
+  )
+}
+
 function Filters({ v, values, sectors, channels, agents, presets }: Pick<DashboardProps, 'v' | 'values' | 'sectors' | 'channels' | 'agents' | 'presets'>) {
-  const select = (name: keyof FilterValues, label: MessageKey, all: MessageKey, options: Option[]) => (
+  const select = (name: 'sector_id' | 'channel_id' | 'agent_id', label: MessageKey, all: MessageKey, options: Option[]) => (
     <div>
       <label for={`f-${name}`}>{v.escape(label)}</label>
       <select id={`f-${name}`} name={name}>
@@ -63,6 +121,7 @@ function Filters({ v, values, sectors, channels, agents, presets }: Pick<Dashboa
   )
   return (
     <form class="card" method="get" action="/reports" role="search" aria-label={v.t('reports.filters')}>
+      <input type="hidden" name="time" value={values.time} />
       <div class="grid">
         <div>
           <label for="f-from">{v.escape('reports.from')}</label>
@@ -88,6 +147,25 @@ function Filters({ v, values, sectors, channels, agents, presets }: Pick<Dashboa
   )
 }
 
+export const BASIS_LABEL: Record<TimeBasis, MessageKey> = { business: 'reports.basis_business', elapsed: 'reports.basis_elapsed' }
+
+/** The toggle between business hours and elapsed time: two links, the current one marked. */
+function BasisToggle({ v, values }: { v: View; values: FilterValues }) {
+  return (
+    <>
+      <nav class="tabs" id="time-basis" aria-label={v.t('reports.time_basis')}>
+        <span class="tab muted">{v.escape('reports.time_basis')}</span>
+        {TIME_BASES.map((b) => (
+          <a class="tab" href={`/reports?${query({ ...values, time: b })}`} aria-current={values.time === b ? 'page' : undefined}>
+            {v.escape(BASIS_LABEL[b])}
+          </a>
+        ))}
+      </nav>
+      <p class="hint">{v.escape('reports.basis_hint')}</p>
+    </>
+  )
+}
+
 function StatRow({ v, label, s, href }: { v: View; label: MessageKey; s: Stat; href: string }) {
   return (
     <tr>
@@ -108,7 +186,13 @@ export function DashboardPage(p: DashboardProps) {
   const dowBars = d.by_dow.map((n, i) => ({ label: v.t(WEEKDAYS[i]), value: n, href: drill('created', { dow: i }) }))
   const channelBars = d.by_channel.map((c) => ({ label: p.names.channel(c.channel_id), value: c.created, href: drillHref({ ...values, channel_id: String(c.channel_id) }, 'created') }))
   const classBars = d.by_classification.map((c) => ({ label: p.names.classification(c.classification_id), value: c.closed, href: drill('closed', { classification: c.classification_id ?? 0 }) }))
+  const noData = { title: v.t('reports.no_data') }
   const s = d.surveys
+  const section = (id: string, title: MessageKey, csv: string | null, content: JSX.Element) => (
+    <Section v={v} values={values} id={id} title={title} csv={csv}>
+      {content}
+    </Section>
+  )
   return (
     <Layout v={v} title={v.t('reports.title')}>
       <div class="row spread">
@@ -117,291 +201,178 @@ export function DashboardPage(p: DashboardProps) {
       </div>
       {p.problem ? <div class="flash error" role="alert">{v.escape(p.problem)}</div> : ''}
       <Filters v={v} values={values} sectors={p.sectors} channels={p.channels} agents={p.agents} presets={p.presets} />
+      <BasisToggle v={v} values={values} />
 
-      <section aria-labelledby="r-volume">
-        <h2 id="r-volume">{v.escape('reports.volume')}</h2>
-        <div class="grid kpis">
-          <div class="card" id="kpi-created">
-            <div class="muted small">{v.escape('reports.created')}</div>
-            <Count v={v} n={d.created} href={drill('created')} />
+      {section(
+        'r-volume',
+        'reports.volume',
+        null,
+        <>
+          <div class="grid kpis">
+            <Kpi v={v} id="kpi-created" label="reports.created" n={d.created} href={drill('created')} />
+            <Kpi v={v} id="kpi-closed" label="reports.closed" n={d.closed} href={drill('closed')} />
+            <Kpi v={v} id="kpi-abandoned" label="reports.abandoned" n={d.abandoned} href={drill('abandoned')} of={d.closed} />
+            <Kpi v={v} id="kpi-bot" label="reports.bot" n={d.bot} href={drill('bot')} of={d.closed} />
           </div>
-          <div class="card" id="kpi-closed">
-            <div class="muted small">{v.escape('reports.closed')}</div>
-            <Count v={v} n={d.closed} href={drill('closed')} />
-          </div>
-          <div class="card" id="kpi-abandoned">
-            <div class="muted small">{v.escape('reports.abandoned')}</div>
-            <Count v={v} n={d.abandoned} href={drill('abandoned')} /> <span class="muted small" safe>{percent(v, d.abandoned, d.closed)}</span>
-          </div>
-          <div class="card" id="kpi-bot">
-            <div class="muted small">{v.escape('reports.bot')}</div>
-            <Count v={v} n={d.bot} href={drill('bot')} /> <span class="muted small" safe>{percent(v, d.bot, d.closed)}</span>
-          </div>
-        </div>
-        <p class="hint">{v.escape('reports.definitions')}</p>
-      </section>
+          <p class="hint">{v.escape('reports.definitions')}</p>
+        </>,
+      )}
 
-      <section aria-labelledby="r-times">
-        <div class="row spread">
-          <h2 id="r-times">{v.escape('reports.times')}</h2>
-          <Csv v={v} values={values} table="times" />
-        </div>
-        <div class="table-wrap">
-          <table id="table-times">
-            <thead>
-              <tr>
-                <th>{v.escape('reports.metric')}</th>
-                <th>{v.escape('reports.avg')}</th>
-                <th>{v.escape('reports.p90')}</th>
-                <th>{v.escape('reports.tickets')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              <StatRow v={v} label="reports.wait" s={d.wait} href={drill('wait')} />
-              <StatRow v={v} label="reports.handle" s={d.handle} href={drill('handle')} />
-              <StatRow v={v} label="reports.first_response" s={d.first_response} href={drill('first_response')} />
-            </tbody>
-          </table>
-        </div>
-      </section>
+      {section(
+        'r-times',
+        'reports.times',
+        'times',
+        <>
+          <p class="muted small" id="times-basis">{v.escape(BASIS_LABEL[d.basis])}</p>
+          <DataTable
+            v={v}
+            wrap
+            id="table-times"
+            head={['reports.metric', 'reports.avg', 'reports.p90', 'reports.tickets']}
+            rows={[
+              ['reports.wait', d.wait, 'wait'],
+              ['reports.handle', d.handle, 'handle'],
+              ['reports.first_response', d.first_response, 'first_response'],
+            ] as const}
+            row={([label, stat, metric]) => <StatRow v={v} label={label} s={stat} href={drill(metric)} />}
+          />
+        </>,
+      )}
 
-      <section aria-labelledby="r-hours">
-        <div class="row spread">
-          <h2 id="r-hours">{v.escape('reports.by_hour')}</h2>
-          <Csv v={v} values={values} table="hours" />
-        </div>
-        <div class="grid">
-          <ColumnChart v={v} id="chart-hours" title={v.t('reports.by_hour')} bars={hourBars} />
-          <div class="table-wrap">
-            <table id="table-hours">
-              <thead>
-                <tr>
-                  <th>{v.escape('reports.hour')}</th>
-                  <th>{v.escape('reports.created')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {hourBars.map((b) => (
-                  <tr>
-                    <th scope="row" safe>{`${b.label}h`}</th>
-                    <td>
-                      <Count v={v} n={b.value} href={b.href} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </div>
-      </section>
+      {section('r-hours', 'reports.by_hour', 'hours', <CountsByBar v={v} id="hours" title="reports.by_hour" head="reports.hour" bars={hourBars} suffix="h" />)}
+      {section('r-dow', 'reports.by_dow', 'weekdays', <CountsByBar v={v} id="dow" title="reports.by_dow" head="reports.weekday" bars={dowBars} />)}
 
-      <section aria-labelledby="r-dow">
-        <div class="row spread">
-          <h2 id="r-dow">{v.escape('reports.by_dow')}</h2>
-          <Csv v={v} values={values} table="weekdays" />
-        </div>
-        <div class="grid">
-          <ColumnChart v={v} id="chart-dow" title={v.t('reports.by_dow')} bars={dowBars} />
-          <div class="table-wrap">
-            <table id="table-dow">
-              <thead>
-                <tr>
-                  <th>{v.escape('reports.weekday')}</th>
-                  <th>{v.escape('reports.created')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {dowBars.map((b) => (
-                  <tr>
-                    <th scope="row" safe>
-                      {b.label}
-                    </th>
-                    <td>
-                      <Count v={v} n={b.value} href={b.href} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </div>
-      </section>
-
-      <section aria-labelledby="r-channels">
-        <div class="row spread">
-          <h2 id="r-channels">{v.escape('reports.by_channel')}</h2>
-          <Csv v={v} values={values} table="channels" />
-        </div>
-        {d.by_channel.length === 0 ? (
-          <Empty title={v.t('reports.no_data')} />
+      {section(
+        'r-channels',
+        'reports.by_channel',
+        'channels',
+        d.by_channel.length === 0 ? (
+          <Empty {...noData} />
         ) : (
           <div class="grid">
             <BarChart v={v} id="chart-channels" title={v.t('reports.by_channel')} bars={channelBars} />
-            <div class="table-wrap">
-              <table id="table-channels">
-                <thead>
+            <DataTable
+              v={v}
+              wrap
+              id="table-channels"
+              head={['reports.channel', 'reports.created', 'reports.closed', 'reports.wait_avg']}
+              rows={d.by_channel}
+              row={(c) => {
+                const only = { ...values, channel_id: String(c.channel_id) }
+                return (
                   <tr>
-                    <th>{v.escape('reports.channel')}</th>
-                    <th>{v.escape('reports.created')}</th>
-                    <th>{v.escape('reports.closed')}</th>
-                    <th>{v.escape('reports.wait_avg')}</th>
+                    <th scope="row" safe>
+                      {p.names.channel(c.channel_id)}
+                    </th>
+                    <td>
+                      <Count v={v} n={c.created} href={drillHref(only, 'created')} />
+                    </td>
+                    <td>
+                      <Count v={v} n={c.closed} href={drillHref(only, 'closed')} />
+                    </td>
+                    <td>
+                      <Seconds s={c.wait.avg} href={drillHref(only, 'wait')} />
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {d.by_channel.map((c) => {
-                    const only = { ...values, channel_id: String(c.channel_id) }
-                    return (
-                      <tr>
-                        <th scope="row" safe>
-                          {p.names.channel(c.channel_id)}
-                        </th>
-                        <td>
-                          <Count v={v} n={c.created} href={drillHref(only, 'created')} />
-                        </td>
-                        <td>
-                          <Count v={v} n={c.closed} href={drillHref(only, 'closed')} />
-                        </td>
-                        <td>
-                          <a href={drillHref(only, 'wait')} safe>
-                            {seconds(c.wait.avg)}
-                          </a>
-                        </td>
-                      </tr>
-                    )
-                  })}
-                </tbody>
-              </table>
-            </div>
+                )
+              }}
+            />
           </div>
-        )}
-      </section>
+        ),
+      )}
 
-      <section aria-labelledby="r-classifications">
-        <div class="row spread">
-          <h2 id="r-classifications">{v.escape('reports.by_classification')}</h2>
-          <Csv v={v} values={values} table="classifications" />
-        </div>
-        {d.by_classification.length === 0 ? (
-          <Empty title={v.t('reports.no_data')} />
+      {section(
+        'r-classifications',
+        'reports.by_classification',
+        'classifications',
+        d.by_classification.length === 0 ? (
+          <Empty {...noData} />
         ) : (
           <div class="grid">
             <BarChart v={v} id="chart-classifications" title={v.t('reports.by_classification')} bars={classBars} />
-            <div class="table-wrap">
-              <table id="table-classifications">
-                <thead>
-                  <tr>
-                    <th>{v.escape('reports.classification')}</th>
-                    <th>{v.escape('reports.closed')}</th>
-                    <th>{v.escape('reports.handle_avg')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.by_classification.map((c, i) => (
-                    <tr>
-                      <th scope="row" safe>
-                        {p.names.classification(c.classification_id)}
-                      </th>
-                      <td>
-                        <Count v={v} n={c.closed} href={classBars[i].href} />
-                      </td>
-                      <td safe>{seconds(c.handle_avg)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </div>
-        )}
-      </section>
-
-      <section aria-labelledby="r-agents">
-        <div class="row spread">
-          <h2 id="r-agents">{v.escape('reports.by_agent')}</h2>
-          <Csv v={v} values={values} table="agents" />
-        </div>
-        {d.by_agent.length === 0 ? (
-          <Empty title={v.t('reports.no_data')} />
-        ) : (
-          <div class="table-wrap">
-            <table id="table-agents">
-              <thead>
+            <DataTable
+              v={v}
+              wrap
+              id="table-classifications"
+              head={['reports.classification', 'reports.closed', 'reports.handle_avg']}
+              rows={d.by_classification}
+              row={(c, i) => (
                 <tr>
-                  <th>{v.escape('reports.agent')}</th>
-                  <th>{v.escape('reports.closed')}</th>
-                  <th>{v.escape('reports.handle_avg')}</th>
-                  <th>{v.escape('reports.handle_p90')}</th>
-                  <th>{v.escape('reports.first_response_avg')}</th>
+                  <th scope="row" safe>
+                    {p.names.classification(c.classification_id)}
+                  </th>
+                  <td>
+                    <Count v={v} n={c.closed} href={classBars[i].href} />
+                  </td>
+                  <td safe>{seconds(c.handle_avg)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {d.by_agent.map((a) => {
-                  const only = { ...values, agent_id: String(a.agent_id) }
-                  return (
-                    <tr>
-                      <th scope="row" safe>
-                        {p.names.agent(a.agent_id)}
-                      </th>
-                      <td>
-                        <Count v={v} n={a.closed} href={drillHref(only, 'closed')} />
-                      </td>
-                      <td>
-                        <a href={drillHref(only, 'handle')} safe>
-                          {seconds(a.handle.avg)}
-                        </a>
-                      </td>
-                      <td safe>{seconds(a.handle.p90)}</td>
-                      <td>
-                        <a href={drillHref(only, 'first_response')} safe>
-                          {seconds(a.first_response.avg)}
-                        </a>
-                      </td>
-                    </tr>
-                  )
-                })}
-              </tbody>
-            </table>
+              )}
+            />
           </div>
-        )}
-      </section>
+        ),
+      )}
 
-      <section aria-labelledby="r-surveys">
-        <div class="row spread">
-          <h2 id="r-surveys">{v.escape('reports.surveys')}</h2>
-          {s.available ? <Csv v={v} values={values} table="surveys" /> : ''}
-        </div>
-        {!s.available || s.csat.responses + s.nps.responses + s.ces.responses === 0 ? (
+      {section(
+        'r-agents',
+        'reports.by_agent',
+        'agents',
+        <DataTable
+          v={v}
+          wrap
+          id="table-agents"
+          empty={noData}
+          head={['reports.agent', 'reports.closed', 'reports.handle_avg', 'reports.handle_p90', 'reports.first_response_avg']}
+          rows={d.by_agent}
+          row={(a) => {
+            const only = { ...values, agent_id: String(a.agent_id) }
+            return (
+              <tr>
+                <th scope="row" safe>
+                  {p.names.agent(a.agent_id)}
+                </th>
+                <td>
+                  <Count v={v} n={a.closed} href={drillHref(only, 'closed')} />
+                </td>
+                <td>
+                  <Seconds s={a.handle.avg} href={drillHref(only, 'handle')} />
+                </td>
+                <td safe>{seconds(a.handle.p90)}</td>
+                <td>
+                  <Seconds s={a.first_response.avg} href={drillHref(only, 'first_response')} />
+                </td>
+              </tr>
+            )
+          }}
+        />,
+      )}
+
+      {section(
+        'r-surveys',
+        'reports.surveys',
+        s.available ? 'surveys' : null,
+        !s.available || s.csat.responses + s.nps.responses + s.ces.responses === 0 ? (
           <Empty title={v.t('reports.no_surveys')} hint={v.t(s.available ? 'reports.no_surveys_period' : 'reports.no_surveys_hint')} />
         ) : (
-          <div class="table-wrap">
-            <table id="table-surveys">
-              <thead>
-                <tr>
-                  <th>{v.escape('reports.survey_kind')}</th>
-                  <th>{v.escape('reports.responses')}</th>
-                  <th>{v.escape('reports.score')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                <tr>
-                  <th scope="row">CSAT</th>
-                  <td>{s.csat.responses}</td>
-                  <td safe>{num(v, s.csat.avg)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">NPS</th>
-                  <td>{s.nps.responses}</td>
-                  <td safe>{num(v, s.nps.score)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">CES</th>
-                  <td>{s.ces.responses}</td>
-                  <td safe>{num(v, s.ces.avg)}</td>
-                </tr>
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+          <DataTable
+            v={v}
+            wrap
+            id="table-surveys"
+            head={['reports.survey_kind', 'reports.responses', 'reports.score']}
+            rows={[
+              ['CSAT', s.csat.responses, s.csat.avg],
+              ['NPS', s.nps.responses, s.nps.score],
+              ['CES', s.ces.responses, s.ces.avg],
+            ] as const}
+            row={([kind, responses, score]) => (
+              <tr>
+                <th scope="row">{kind}</th>
+                <td>{responses}</td>
+                <td safe>{num(v, score)}</td>
+              </tr>
+            )}
+          />
+        ),
+      )}
       <p class="muted small">{v.escape('reports.computed_in', { ms: Math.round(d.ms) })}</p>
     </Layout>
   )

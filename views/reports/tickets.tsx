@@ -19,11 +19,11 @@ export const METRIC_LABEL: Record<Metric, MessageKey> = {
   first_response: 'reports.first_response',
 }
 
-/** The duration a metric measures on one ticket, in ms (null for counts). */
-export function metricDuration(m: Metric, r: DrillRow): number | null {
-  if (m === 'wait' && r.assigned_at !== null && r.queued_at !== null) return r.assigned_at - r.queued_at
-  if (m === 'handle' && r.closed_at !== null && r.assigned_at !== null) return r.closed_at - r.assigned_at
-  if (m === 'first_response' && r.first_response_at !== null && r.assigned_at !== null) return r.first_response_at - r.assigned_at
+/** The two ends of the duration a metric measures on one ticket (null for counts). */
+export function metricSpan(m: Metric, r: DrillRow): [number, number] | null {
+  if (m === 'wait' && r.assigned_at !== null && r.queued_at !== null) return [r.queued_at, r.assigned_at]
+  if (m === 'handle' && r.closed_at !== null && r.assigned_at !== null) return [r.assigned_at, r.closed_at]
+  if (m === 'first_response' && r.first_response_at !== null && r.assigned_at !== null) return [r.assigned_at, r.first_response_at]
   return null
 }
 
@@ -35,6 +35,8 @@ export interface DrillProps {
   rows: DrillRow[]
   next: number | null
   paged: boolean
+  /** the metric's duration of a row in ms, in the filters' time basis */
+  duration(r: DrillRow): number | null
   names: { channel(id: number): string; sector(id: number | null): string; agent(id: number | null): string; classification(id: number | null): string }
 }
 
@@ -72,7 +74,7 @@ export function DrillPage(p: DrillProps) {
                 <th>{v.escape('reports.classification')}</th>
                 <th>{v.escape('reports.created_at')}</th>
                 <th>{v.escape('reports.closed_at')}</th>
-                {timed ? <th>{v.escape(METRIC_LABEL[metric])}</th> : ''}
+                {timed ? <th safe>{`${v.t(METRIC_LABEL[metric])} (${v.t(p.values.time === 'business' ? 'reports.basis_business' : 'reports.basis_elapsed')})`}</th> : ''}
               </tr>
             </thead>
             <tbody>
@@ -95,7 +97,7 @@ export function DrillPage(p: DrillProps) {
                   <td safe>{r.closed_at === null ? '—' : p.names.classification(r.classification_id)}</td>
                   <td safe>{v.date(r.created_at)}</td>
                   <td safe>{r.closed_at === null ? '—' : v.date(r.closed_at)}</td>
-                  {timed ? <td safe>{duration(metricDuration(metric, r))}</td> : ''}
+                  {timed ? <td safe>{duration(p.duration(r))}</td> : ''}
                 </tr>
               ))}
             </tbody>

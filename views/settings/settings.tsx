@@ -12,6 +12,7 @@ export function SettingsTabs({ v }: { v: View }) {
     ['/admin/settings', 'settings.tab_general'],
     ['/admin/settings/communication', 'settings.tab_communication'],
     ['/admin/backups', 'settings.tab_backups'],
+    ['/admin/sso', 'sso.title'],
   ]
   return (
     <nav class="tabs" aria-label={v.t('nav.settings')}>

@@ -11,6 +11,7 @@ import type { Contact } from '../../desk/contacts-store'
 import type { Ticket } from '../../desk/tickets-store'
 import { replyOutOfHours } from '../../hours/out-of-hours'
 import { messageFor } from '../../settings/settings'
+import { surveyAnswerFromMessage } from '../../surveys/answer'
 import type { Channel } from '../store'
 import { applyStatus, recordMessageUpdated } from './statuses'
 import { parseDelivery, type InboundMessage, type StatusUpdate } from './parse'
@@ -63,7 +64,9 @@ function ingestMessage(ctx: Context, m: InboundMessage, result: IngestResult) {
     }
   }
 
-  const { ticket, isNew } = ticketFor(ctx, channel, contact)
+  // An answer to a survey stays on the survey's closed ticket; anything else goes the usual way.
+  const survey = surveyAnswerFromMessage(ctx, { contactId: contact.id }, { text: m.text, payload: m.interactive?.id ?? m.buttonPayload }, Date.now(), { deferReplies: true })
+  const { ticket, isNew } = survey.ticket ? { ticket: survey.ticket, isNew: false } : ticketFor(ctx, channel, contact)
   const providerAt = m.timestampMs ?? Date.now()
   const mediaId = m.media
     ? ctx.stores.media.insertPending({
@@ -101,6 +104,10 @@ function ingestMessage(ctx: Context, m: InboundMessage, result: IngestResult) {
   const message = ctx.stores.messages.get(id)!
   ctx.stores.events.record(ticketTopics(fresh), 'message.created', { ...messageJson(message, mediaId ? ctx.stores.media.get(mediaId) : null), ticket: ticketJson(fresh) })
   result.messages++
+  if (survey.handled) {
+    result.outbound += survey.reply() // after the answer, so the conversation reads in order
+    return
+  }
 
   if (fresh.status === 'bot') {
     // Pre-service: the bot answers, inside this transaction (it only writes rows and queues messages).
@@ -121,7 +128,7 @@ function ingestMessage(ctx: Context, m: InboundMessage, result: IngestResult) {
  * the channel has a bot flow, otherwise in the channel's sector queue. Routing runs after the
  * delivery commits (the processor wakes it).
  */
-function ticketFor(ctx: Context, channel: Channel, contact: Contact): { ticket: Ticket; isNew: boolean } {
+export function ticketFor(ctx: Context, channel: Channel, contact: Contact): { ticket: Ticket; isNew: boolean } {
   const open = ctx.stores.tickets.openOfContact(contact.id)
   if (open) return { ticket: open, isNew: false }
   const now = Date.now()
@@ -141,6 +148,9 @@ function ticketFor(ctx: Context, channel: Channel, contact: Contact): { ticket: 
     sector_id: channel.sector_id,
     now,
   })
+  // A contact linked to a customer starts its new ticket with that customer (src/customers/contacts.ts).
+  const customerId = ctx.stores.customers.contacts.customerOf(contact.id)
+  if (customerId !== null) ctx.stores.tickets.patch(id, { customer_id: customerId }, now)
   const ticket = ctx.stores.tickets.get(id)!
   if (!bot) ctx.stores.history.record({ ticket_id: id, action: 'queued', at: now, to_sector_id: channel.sector_id })
   ctx.stores.events.record(ticketTopics(ticket), 'ticket.created', ticketJson(ticket))

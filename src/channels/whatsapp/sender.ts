@@ -2,6 +2,11 @@
 // decides on failures by Meta's code (whatsapp.md §4): retry with backoff and jitter, retry slowly
 // (pair rate limit), pause the channel (token/permission/lock problems — messages wait, nothing
 // fails), or fail the message for good with the reason the agent will read.
+//
+// Different tickets are sent concurrently (up to OUTBOX_CONCURRENCY calls in flight), so one Graph
+// call that hangs until its timeout holds only its own ticket. Order per ticket needs nothing more
+// here: the store only ever gives out a ticket's oldest unfinished row, and a row stays unfinished
+// ('sending', or 'pending' for its retry) until its call is over.
 import { readFileSync } from 'node:fs'
 import type { Context } from '../../context'
 import { write } from '../../db/open'
@@ -9,7 +14,7 @@ import { mediaPath } from '../../desk/media-files'
 import type { Message } from '../../desk/messages-store'
 import type { OutboxRow } from '../outbox-store'
 import type { Channel, WhatsAppSecrets, WhatsAppSettings } from '../store'
-import { startLoop } from '../worker-loop'
+import { startLoop, type WorkerLoop } from '../worker-loop'
 import { classifyGraphError, explainGraphError } from './errors'
 import { GraphError, graphClient, type GraphClient } from './graph'
 import { applyPendingStatuses, recordMessageUpdated } from './statuses'
@@ -25,19 +30,41 @@ export function backoffMs(attempt: number, retryAfterS: number | null = null, sl
   return Math.round(Math.max(jittered, (retryAfterS ?? 0) * 1000))
 }
 
-export function startOutboxSender(ctx: Context) {
+/** Graph calls in flight at once, each for a different ticket. */
+export const OUTBOX_CONCURRENCY = 8
+
+export function startOutboxSender(ctx: Context): WorkerLoop {
   recoverInterrupted(ctx)
-  return startLoop(
+  const inFlight = new Set<Promise<void>>()
+  const loop = startLoop(
     'outbox',
     ctx.log,
     async () => {
-      const due = ctx.stores.outbox.due(Date.now(), 10)
-      for (const row of due) await sendOne(ctx, row)
-      if (due.length) ctx.hub.wake()
-      return due.length === 10
+      const room = OUTBOX_CONCURRENCY - inFlight.size
+      if (room <= 0) return false // a send that finishes wakes the loop
+      for (const row of ctx.stores.outbox.due(Date.now(), room)) {
+        // sendOne claims the row before its first await, so the next due() no longer sees it.
+        const sending: Promise<void> = sendOne(ctx, row)
+          .catch((err) => ctx.log.error({ err, outbox: row.id }, 'outbox send crashed'))
+          .finally(() => {
+            inFlight.delete(sending)
+            ctx.hub.wake()
+            loop.wake() // room for the next row, and this ticket's next message may be due now
+          })
+        inFlight.add(sending)
+      }
+      return false
     },
     1000,
   )
+  return {
+    wake: loop.wake,
+    async stop() {
+      await loop.stop()
+      // The database closes after the workers stop: let the calls in flight record their outcome.
+      await Promise.allSettled([...inFlight])
+    },
+  }
 }
 
 /**

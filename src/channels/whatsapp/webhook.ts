@@ -6,6 +6,7 @@ import type { Context } from '../../context'
 import { GroupCommit } from '../../db/group-commit'
 import { safeEqual } from '../../http/tokens'
 import type { WhatsAppSecrets } from '../store'
+import { DeliveryShapeError, parseDelivery } from './parse'
 import { verifySignature } from './signature'
 
 const text = (body: string, status: number) => new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } })
@@ -48,7 +49,14 @@ export function whatsappWebhook(ctx: Context) {
         } catch {
           return text('malformed JSON', 400)
         }
-        if ((body as { object?: unknown })?.object !== 'whatsapp_business_account') return text('not a WhatsApp Business Account delivery', 400)
+        // A delivery the processor would refuse as a whole (not a WABA delivery, no entry array) is
+        // refused here, not stored: acknowledged, it would only fail in processing. Anything inside
+        // the entries is the processor's business (unknown fields are accepted, forward compatible).
+        const problem = shapeProblem(body)
+        if (problem) {
+          ctx.log.warn({ channel_id: channel.id, problem }, 'whatsapp webhook: malformed delivery')
+          return text(problem, 400)
+        }
         // Durable first (synchronous=FULL): once this commits, the delivery survives a crash. If the
         // write fails (disk full…) the error answers 5xx and Meta retries later.
         const id = await store.submit({ channelId: channel.id, raw })
@@ -58,4 +66,15 @@ export function whatsappWebhook(ctx: Context) {
       },
       { parse: 'none' },
     )
+}
+
+/** Why the parser refuses this delivery as a whole, or null. parseDelivery throws nothing else (fuzzed). */
+function shapeProblem(body: unknown): string | null {
+  try {
+    parseDelivery(body)
+    return null
+  } catch (err) {
+    if (err instanceof DeliveryShapeError) return err.message.slice(0, 200) // it may quote what was sent
+    throw err
+  }
 }

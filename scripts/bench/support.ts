@@ -1,0 +1,60 @@
+// What the benchmark scripts share: child processes and temp dirs removed at exit, a free port,
+// waiting for a server to answer, percentiles, and a log line on stderr (stdout is the report).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Subprocess } from 'bun'
+
+const children = new Set<Subprocess>()
+const temps = new Set<string>()
+process.on('exit', () => {
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL')
+    } catch {}
+  }
+  for (const d of temps) rmSync(d, { recursive: true, force: true })
+})
+process.on('SIGINT', () => process.exit(130))
+
+export const log = (m: string) => process.stderr.write(`· ${m}\n`)
+
+/** A temp dir removed when the script ends. */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix))
+  temps.add(d)
+  return d
+}
+
+/** A child process (a clean environment plus `env`) killed when the script ends. */
+export function spawnChild(cmd: string[], cwd: string, env: Record<string, string>, o: { stdin?: 'pipe'; stdout?: 'pipe' } = {}) {
+  const p = Bun.spawn(cmd, { cwd, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, stdin: o.stdin ?? 'ignore', stdout: o.stdout ?? 'ignore', stderr: 'inherit' })
+  children.add(p)
+  return p
+}
+
+export function freePort(): number {
+  const l = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+  const p = l.port
+  l.stop(true)
+  return p
+}
+
+export async function waitHealthy(url: string, tries = 200) {
+  for (let i = 0; i < tries; i++) {
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {}
+    await Bun.sleep(100)
+  }
+  throw new Error(`not healthy: ${url}`)
+}
+
+/** The p-th percentile (nearest rank below); NaN for no samples. */
+export function pct(xs: number[], p: number): number {
+  if (!xs.length) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
+export const median = (xs: number[]) => pct(xs, 50)
+export const r1 = (x: number) => Math.round(x * 10) / 10
