@@ -60,5 +60,8 @@ export function startInboundProcessor(ctx: Context) {
       return batch.length === BATCH
     },
     1000,
+    // Ack after the durable write, process after the ack: the webhook's 200 goes out before the
+    // pass (which would otherwise run inside the request, up to a whole batch of 50 deliveries).
+    { coalesceMs: 0 },
   )
 }

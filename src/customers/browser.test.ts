@@ -9,9 +9,12 @@ import type { Page } from 'playwright-core'
 import { write } from '../db/open'
 import { seedUser, startTestServer, type TestServer } from '../../test/support/server'
 import { launchBrowser, markDocument, sameDocument, type BrowserSession } from '../../test/browser/support'
+import { envelope, textFrom, whatsappRig, type WhatsAppRig } from '../../test/support/whatsapp'
 
 const XSS = '<img src=x onerror=alert(1)>'
 let srv: TestServer
+let wa: WhatsAppRig
+let ticketId: number
 let b: BrowserSession
 let page: Page
 const shotsDir = mkdtempSync(join(tmpdir(), 'kumquat-customers-shots-'))
@@ -23,7 +26,19 @@ beforeAll(async () => {
     srv.ctx.stores.sectors.create({ name: 'Vendas', routing: 'auto', offer_timeout_s: 30, business_hours_id: null, survey: 'none', require_classification: false }),
   )
   await seedUser(srv.ctx, { email: 'sup@example.com', profile: 'supervisor', name: `Sol ${XSS}`, password: 'correct horse battery', sector_ids: [sector] })
-  write(srv.ctx.db, () => srv.ctx.stores.customers.types.create('Empresa'))
+  const empresa = write(srv.ctx.db, () => srv.ctx.stores.customers.types.create('Empresa'))
+  // Custom fields of the type, and a WhatsApp ticket whose customer has that type (the protocol form).
+  wa = await whatsappRig(srv)
+  expect((await wa.deliver(envelope(wa.phoneNumberId, textFrom('5583977770000', 'oi', 'Cliente Zap')))).status).toBe(200)
+  await wa.until(() => srv.ctx.stores.inbound.pendingCount() === 0)
+  ticketId = srv.ctx.stores.tickets.lastOfContact(srv.ctx.stores.contacts.byKey(wa.channelId, '5583977770000')!.id)!.id
+  write(srv.ctx.db, () => {
+    srv.ctx.stores.customers.fields.create(empresa, { key: 'contrato', label: 'Contrato', kind: 'text', options: [], required: true })
+    srv.ctx.stores.customers.fields.create(empresa, { key: 'plano', label: `Plano ${XSS}`, kind: 'choice', options: ['Ouro', 'Prata'], required: false })
+    srv.ctx.stores.customers.fields.create(empresa, { key: 'limite', label: 'Limite', kind: 'number', options: [], required: false })
+    const c = srv.ctx.stores.customers.create({ name: 'Zap Ltda', code: null, code_type: null, type_id: empresa, email: null, phone: null, notes: null })
+    srv.ctx.stores.tickets.patch(ticketId, { customer_id: c }, Date.now())
+  })
   b = await launchBrowser()
   page = b.page
   page.setDefaultTimeout(10_000)
@@ -37,6 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await b?.close()
   await srv?.stop()
+  await wa?.meta.stop()
 })
 
 describe('customers and quick replies in Chromium', () => {
@@ -107,6 +123,57 @@ describe('customers and quick replies in Chromium', () => {
     console.log(`screenshots: ${shotsDir}`)
   })
 
+  test('choosing a type in the customer form brings its custom fields (htmx, no reload)', async () => {
+    await page.goto(url('/customers/new'))
+    await markDocument(page)
+    expect(await page.locator('#cf-contrato').count()).toBe(0)
+    await page.selectOption('#type_id', { label: 'Empresa' })
+    await page.locator('#cf-contrato').waitFor()
+    expect(await page.locator('label[for=cf-plano]').textContent()).toBe(`Plano ${XSS}`)
+    await page.selectOption('#type_id', { label: 'Sem tipo' })
+    await page.locator('#cf-contrato').waitFor({ state: 'detached' })
+    expect(await sameDocument(page)).toBe(true)
+  })
+
+  test('CSV import: the dry run shows valid and rejected rows with the reason, then imports the valid ones', async () => {
+    const csv = '\ufeffnome;cpf;email;tipo;contrato\r\nAna Import;390.533.447-05;ana@example.com;Empresa;CT-1\r\nBeto Ruim;111.111.111-11;;;\r\nCaio Sem Contrato;;;Empresa;\r\n'
+    await page.goto(url('/customers'))
+    await page.getByRole('link', { name: 'Importar CSV' }).click()
+    await page.setInputFiles('#import-file', { name: 'clientes.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    await page.getByRole('button', { name: 'Ver prévia' }).click()
+    await page.locator('#import-summary', { hasText: '3 linha(s) no arquivo: 1 válida(s), 2 rejeitada(s).' }).waitFor()
+    expect(await page.locator('#import-valid tbody tr').count()).toBe(1)
+    expect(await page.locator('#import-rejected tbody tr', { hasText: 'Beto Ruim' }).textContent()).toContain('CPF inválido: os dígitos verificadores não conferem.')
+    expect(await page.locator('#import-rejected tbody tr', { hasText: 'Caio Sem Contrato' }).textContent()).toContain('Campo “Contrato”: Preencha este campo obrigatório.')
+    expect(srv.ctx.stores.customers.byCode('39053344705')).toBeNull()
+    await page.screenshot({ path: join(shotsDir, 'import-preview.png'), fullPage: true })
+    await page.getByRole('button', { name: 'Importar 1 cliente(s)' }).click()
+    await page.locator('#import-summary', { hasText: '1 cliente(s) importado(s); 2 linha(s) rejeitada(s).' }).waitFor()
+    expect(srv.ctx.stores.customers.byCode('39053344705')).toMatchObject({ name: 'Ana Import', email: 'ana@example.com' })
+  })
+
+  test('the protocol form’s custom fields: an inline error, then saved', async () => {
+    await page.goto(url(`/workspace/${ticketId}`))
+    await markDocument(page)
+    const box = page.locator(`#ws-customer-${ticketId}`)
+    await box.locator(`#ws-f${ticketId}-cf-contrato`).waitFor()
+    await page.fill(`#ws-f${ticketId}-cf-limite`, 'muito')
+    await page.selectOption(`#ws-f${ticketId}-cf-plano`, 'Prata')
+    await box.getByRole('button', { name: 'Salvar' }).click()
+    await box.locator('.field-error', { hasText: 'Preencha este campo obrigatório.' }).waitFor()
+    await box.locator('.field-error', { hasText: 'Informe um número, como 1500 ou 1.500,50.' }).waitFor()
+    expect(await page.inputValue(`#ws-f${ticketId}-cf-limite`)).toBe('muito')
+    await page.fill(`#ws-f${ticketId}-cf-contrato`, 'CT-9')
+    await page.fill(`#ws-f${ticketId}-cf-limite`, '1.234,5')
+    await box.getByRole('button', { name: 'Salvar' }).click()
+    await box.locator('.saved', { hasText: 'Dados adicionais salvos.' }).waitFor()
+    expect(await page.inputValue(`#ws-f${ticketId}-cf-limite`)).toBe('1234.5')
+    const customerId = srv.ctx.stores.tickets.get(ticketId)!.customer_id!
+    expect([...srv.ctx.stores.customers.fields.values(customerId).values()].sort()).toEqual(['1234.5', 'CT-9', 'Prata'])
+    expect(await sameDocument(page)).toBe(true)
+    await page.screenshot({ path: join(shotsDir, 'protocol-fields.png'), fullPage: true })
+  })
+
   test('no console error, page error, CSP violation or unexpected failed request', () => {
     const d = b.diagnostics
     // The form answered 422 once on purpose (the bad e-mail).
@@ -115,6 +182,9 @@ describe('customers and quick replies in Chromium', () => {
     expect(d.pageErrors).toEqual([])
     expect(d.csp).toEqual([])
     expect(d.failedRequests).toEqual([])
-    expect(d.httpErrors).toEqual([{ method: 'POST', path: '/customers', status: 422 }])
+    expect(d.httpErrors).toEqual([
+      { method: 'POST', path: '/customers', status: 422 },
+      { method: 'POST', path: `/workspace/${ticketId}/customer/fields`, status: 422 },
+    ])
   })
 })

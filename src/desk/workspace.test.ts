@@ -558,8 +558,8 @@ describe('offer expiry and the 24-hour window', () => {
       expect(composer).toContain('data-window="closed"')
       expect(composer).toContain('Janela de 24 horas encerrada — envie um modelo (HSM)')
       expect(composer).toContain(`<a class="button secondary small" href="/tickets/${t.id}/template">Enviar modelo (HSM)</a>`)
-      // The conversation page (not the workspace) keeps its own composer.
-      expect((await get(ana, `/tickets/${t.id}`)).html).not.toContain(`href="/tickets/${t.id}/template"`)
+      // The conversation page leads to the same template flow.
+      expect((await get(ana, `/tickets/${t.id}`)).html).toContain(`href="/tickets/${t.id}/template"`)
     } finally {
       write(s.ctx.db, () => s.ctx.db.query('UPDATE tickets SET last_inbound_at = ? WHERE id = ?').run(before, t.id))
     }

@@ -157,6 +157,8 @@ export function anonymizeCustomer(ctx: Context, actor: User, customer: Customer,
       })
       // Custom-field values are personal data too: gone, not replaced.
       ctx.stores.customers.fields.clearAll(customer.id)
+      // Web-chat visitors: what the pre-chat form and the browser told us (the consent record stays).
+      ctx.stores.webchat.anonymizeContacts(contacts.map((c) => c.id))
       ctx.stores.audit.record({
         actor_id: actor.id,
         action: 'customer.anonymize',

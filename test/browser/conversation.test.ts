@@ -8,7 +8,6 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import type { WhatsAppSecrets } from '../../src/channels/store'
 import { write } from '../../src/db/open'
 import { gradientPng } from '../support/png'
 import { seedUser, startTestServer, type TestServer } from '../support/server'
@@ -36,17 +35,7 @@ beforeAll(async () => {
   srv = await startTestServer()
   wa = await whatsappRig(srv)
   // The fake number answers our sends like a phone would: sent → delivered → read, by signed webhook.
-  const channel = srv.ctx.stores.channels.get(wa.channelId)!
-  await wa.fake('/_fake/numbers', {
-    phone_number_id: wa.phoneNumberId,
-    waba_id: channel.settings.waba_id,
-    access_token: srv.ctx.stores.channels.secrets<WhatsAppSecrets>(wa.channelId).access_token,
-    display_phone_number: '+55 83 3000-0000',
-    webhook_url: srv.url + wa.webhookPath,
-    app_secret: wa.appSecret,
-    auto_statuses: ['sent', 'delivered', 'read'],
-    status_delay_ms: 400,
-  })
+  await wa.answerLikeAPhone(['sent', 'delivered', 'read'], 400)
   const { user } = await seedUser(srv.ctx, { email: AGENT.email, name: AGENT.name, password: AGENT.password, sector_ids: [wa.sectorId] })
   // A customer writes first: a ticket in the sector's queue, then assigned to the agent.
   expect((await wa.deliver(envelope(wa.phoneNumberId, textFrom(CUSTOMER.waId, 'Boa tarde! Meu pedido não chegou.', CUSTOMER.name)))).status).toBe(200)

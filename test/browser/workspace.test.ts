@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import type { User } from '../../src/admin/users-store'
-import type { WhatsAppSecrets } from '../../src/channels/store'
 import { write } from '../../src/db/open'
 import { saveClassification } from '../../src/desk/classifications-store'
 import { setPresence } from '../../src/desk/presence'
@@ -76,18 +75,8 @@ async function openWorkspace(s: BrowserSession, who: { email: string; password: 
 beforeAll(async () => {
   srv = await startTestServer()
   wa = await whatsappRig(srv)
-  // The fake phone answers our sends like a phone would (sent → delivered → read), by signed webhook.
-  const channel = srv.ctx.stores.channels.get(wa.channelId)!
-  await wa.fake('/_fake/numbers', {
-    phone_number_id: wa.phoneNumberId,
-    waba_id: channel.settings.waba_id,
-    access_token: srv.ctx.stores.channels.secrets<WhatsAppSecrets>(wa.channelId).access_token,
-    display_phone_number: '+55 83 3000-0000',
-    webhook_url: srv.url + wa.webhookPath,
-    app_secret: wa.appSecret,
-    auto_statuses: ['sent', 'delivered'],
-    status_delay_ms: 300,
-  })
+  // The fake phone answers our sends like a phone would (sent → delivered), by signed webhook.
+  await wa.answerLikeAPhone(['sent', 'delivered'], 300)
   const sector = srv.ctx.stores.sectors.get(wa.sectorId)!
   write(srv.ctx.db, () => srv.ctx.stores.sectors.update(sector.id, { ...sector, name: 'Vendas', routing: 'offer', offer_timeout_s: 90, require_classification: true }))
   carlaUser = (await seedUser(srv.ctx, { email: CARLA.email, name: CARLA.name, password: CARLA.password, sector_ids: [wa.sectorId] })).user

@@ -16,6 +16,8 @@ export interface WhatsAppRig {
   /** Waits until `check` is true (polling), or throws. */
   until(check: () => boolean, timeoutMs?: number): Promise<void>
   fake(path: string, body?: unknown, method?: string): Promise<unknown>
+  /** Makes the fake number answer our sends like a phone: these statuses, by signed webhook to the server, `delayMs` apart. */
+  answerLikeAPhone(statuses: string[], delayMs: number): Promise<unknown>
 }
 
 let seq = 0
@@ -48,15 +50,31 @@ export async function whatsappRig(s: TestServer, o: { meta?: FakeMeta } = {}): P
   })
   const webhookPath = `/webhooks/whatsapp/${webhookKey}`
   return {
+    answerLikeAPhone: (statuses, delayMs) =>
+      fake('/_fake/numbers', {
+        phone_number_id: phoneNumberId,
+        waba_id: `20${n}`,
+        access_token: accessToken,
+        display_phone_number: '+55 83 3000-0000',
+        webhook_url: s.url + webhookPath,
+        app_secret: appSecret,
+        auto_statuses: statuses,
+        status_delay_ms: delayMs,
+      }),
     meta,
     channelId,
     sectorId,
     phoneNumberId,
     appSecret,
     webhookPath,
-    deliver(payload, signature) {
+    async deliver(payload, signature) {
       const body = typeof payload === 'string' ? payload : JSON.stringify(payload)
-      return fetch(s.url + webhookPath, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature ?? signBody(appSecret, body) }, body })
+      const res = await fetch(s.url + webhookPath, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature ?? signBody(appSecret, body) }, body })
+      // The 200 goes out before the delivery is processed (src/channels/processor.ts): give the
+      // processor its turn, so a test reads what Meta's delivery led to (a delivery that keeps
+      // failing stays pending: stop waiting after a moment).
+      if (res.ok) for (let i = 0; i < 100 && s.ctx.stores.inbound.pendingCount() > 0; i++) await Bun.sleep(10)
+      return res
     },
     async until(check, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs

@@ -80,7 +80,7 @@ export function CustomerRelations({ v, d }: { v: View; d: RelationsData }) {
                     <td class="optional" safe>
                       {x.name ?? ''}
                     </td>
-                    <td class="optional" safe>
+                    <td class="optional">
                       {x.last_ticket_at ? v.date(x.last_ticket_at) : '—'}
                     </td>
                     {d.canEdit ? (

@@ -18,13 +18,13 @@ function Summary({ v, c, title, typeName }: { v: View; c: Customer; title: Messa
       <h2 safe>{c.name}</h2>
       <dl class="merge-facts">
         <dt>{v.escape('customers.code')}</dt>
-        <dd class="protocol" safe>
+        <dd class="protocol">
           {c.code ? formatCode(c.code, c.code_type) : '—'}
         </dd>
         <dt>{v.escape('customers.email')}</dt>
         <dd safe>{c.email ?? '—'}</dd>
         <dt>{v.escape('customers.phone')}</dt>
-        <dd safe>{c.phone ? formatPhone(c.phone) : '—'}</dd>
+        <dd>{c.phone ? formatPhone(c.phone) : '—'}</dd>
         <dt>{v.escape('customers.type')}</dt>
         <dd safe>{typeName ?? '—'}</dd>
       </dl>
@@ -71,7 +71,7 @@ export function MergePage({
               <li class="row spread">
                 <span hx-ignore>
                   <strong safe>{c.name}</strong>{' '}
-                  <span class="protocol muted small" safe>
+                  <span class="protocol muted small">
                     {c.code ? formatCode(c.code, c.code_type) : ''}
                   </span>{' '}
                   <span class="muted small" safe>

@@ -87,7 +87,7 @@ export function CustomerTypesPage({
                   <td safe>{String(uses.get(t.id) ?? 0)}</td>
                   <td>
                     <a href={`/admin/customer-types/${t.id}`}>
-                      {v.escape('customer_fields.manage')} ({String(fieldCounts.get(t.id) ?? 0)})
+                      {v.escape('customer_fields.manage')} <span safe>{`(${fieldCounts.get(t.id) ?? 0})`}</span>
                     </a>
                   </td>
                 </tr>

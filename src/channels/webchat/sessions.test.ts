@@ -117,10 +117,15 @@ describe('sessions', () => {
 })
 
 describe('LGPD', () => {
-  test('anonymizeContacts blanks what the form and the browser told us; the consent record stays', async () => {
-    const v = await rig.visitor().start({ email: 'lgpd@example.com', phone: '83 98888-7777', code: '52998224725' })
+  test("anonymising the customer (LGPD) blanks what the visitor's form and browser told us; the consent record stays", async () => {
+    const { anonymizeCustomer } = await import('../../lgpd/lgpd')
+    const { seedUser } = await import('../../../test/support/server')
+    const customerId = write(s.ctx.db, () => s.ctx.stores.customers.create({ name: 'Cliente LGPD', code: '11144477735', code_type: 'cpf', type_id: null, email: null, phone: null, notes: null }))
+    const v = await rig.visitor().start({ email: 'lgpd@example.com', phone: '83 98888-7777', code: '111.444.777-35' })
     const session = s.ctx.stores.webchat.byToken(v.token!)!
-    write(s.ctx.db, () => s.ctx.stores.webchat.anonymizeContacts([session.contact_id]))
+    expect(session.customer_id).toBe(customerId)
+    const admin = await seedUser(s.ctx, { email: 'lgpd-admin@example.com', profile: 'admin' })
+    anonymizeCustomer(s.ctx, admin.user, s.ctx.stores.customers.get(customerId)!, null)
     const row = s.ctx.db.query<Record<string, unknown>, [number]>('SELECT * FROM webchat_sessions WHERE id = ?').get(session.id)!
     expect(row).toMatchObject({ name: '', email: null, phone: null, code: null, page_url: null, user_agent: null, ip: null, consent_text: 'Aceito o uso dos meus dados.' })
   })
