@@ -103,3 +103,20 @@ export function DataTable<T>(p: {
   if (!p.wrap) return table
   return <div class={typeof p.wrap === 'string' ? `table-wrap ${p.wrap}` : 'table-wrap'}>{table}</div>
 }
+
+/** A labelled filter select: "all" (empty value) first, then the options by id, the current one selected. */
+export function FilterSelect({ v, id, name, label, all, options, value }: { v: View; id: string; name: string; label: MessageKey; all: MessageKey; options: { id: number; name: string }[]; value: string }) {
+  return (
+    <div>
+      <label for={id}>{v.escape(label)}</label>
+      <select id={id} name={name}>
+        <option value="">{v.escape(all)}</option>
+        {options.map((o) => (
+          <option value={String(o.id)} selected={value === String(o.id)} safe>
+            {o.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  )
+}

@@ -13,11 +13,14 @@
 //
 // Durations default to business time (src/reports/filters.ts). So that it does real work, every
 // sector without a calendar gets one here (Mon–Fri 08–12 and 13–18, national holidays) — the bench
-// says when it does; the elapsed-time dashboard is measured too.
+// says when it does; the elapsed-time dashboard is measured too, and, in process, the business clock
+// alone over the month's durations.
 import { loadConfig } from '../../src/config'
 import { createContext } from '../../src/context'
 import { write } from '../../src/db/open'
+import { businessClock } from '../../src/hours/business-clock'
 import { saveCalendar, saveSectorHours } from '../../src/hours/hours'
+import { parsePeriod } from '../../src/reports/period'
 import { createLogger } from '../../src/logger'
 import { startServer } from '../../src/server'
 import { log, median, r1 } from './support'
@@ -53,6 +56,42 @@ log(`plan closed:  ${plan(`SELECT count(*) FROM tickets t WHERE t.closed_at >= 1
 log(`plan waits:   ${plan(`SELECT t.assigned_at - t.queued_at FROM tickets t WHERE t.assigned_at >= 1 AND t.assigned_at < 2 AND t.queued_at >= 1 AND t.queued_at <= t.assigned_at`)}`)
 log(`plan handle:  ${plan(`SELECT t.closed_at - t.assigned_at FROM tickets t WHERE t.closed_at >= 1 AND t.closed_at < 2 AND t.assigned_at >= 1 AND t.assigned_at <= t.closed_at`)}`)
 
+const adminId = ctx.stores.users.byEmail('admin@example.com')!.id
+{
+  const bare = ctx.stores.sectors.list().filter((s) => !s.business_hours_id)
+  if (bare.length) {
+    const cal = ctx.stores.hours.list().find((c) => c.name === 'Bench') ?? saveCalendar(ctx, adminId, { name: 'Bench' }, null, null)
+    for (const s of bare) saveSectorHours(ctx, adminId, s.id, { business_hours_id: cal.id }, null)
+    log(`${bare.length} sectors got the calendar "Bench" (Mon–Fri 08–12, 13–18, national holidays)`)
+  }
+}
+
+// In process: what business time adds to a month — the clock over every duration the dashboard
+// reads (waits, handles, first responses), against the same loop in elapsed time.
+{
+  const period = parsePeriod(from, to, ctx.config.timeZone)
+  const f = { period, sectorId: null, channelId: null, agentId: null, scope: { all: true, sectorIds: [] } }
+  const spans = [...ctx.stores.reports.waits(f), ...ctx.stores.reports.firstResponses(f)]
+  for (const r of ctx.stores.reports.closed(f)) if (r[5] !== null) spans.push([r[2], r[5], r[6], r[7]])
+  const loop = (clock: (s: number | null, a: number, b: number) => number) => {
+    const t0 = performance.now()
+    let sum = 0
+    for (const [, a, b, s] of spans) sum += clock(s, a, b)
+    return { ms: performance.now() - t0, sum }
+  }
+  const business: number[] = []
+  const elapsed: number[] = []
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now()
+    const clock = businessClock(ctx, period.from, period.to)
+    const b = loop(clock)
+    business.push(performance.now() - t0)
+    elapsed.push(loop((_s, a, b) => b - a).ms)
+    if (i === 0) log(`business time of the month: ${Math.round(b.sum / 3_600_000).toLocaleString()} h over ${spans.length.toLocaleString()} durations`)
+  }
+  log(`business clock over ${spans.length.toLocaleString()} durations: median ${r1(median(business))} ms (tables included; the elapsed-time loop: ${r1(median(elapsed))} ms)`)
+}
+
 const server = await startServer(ctx)
 const base = server.url
 // An admin session: the generator made admin@example.com.
@@ -70,16 +109,7 @@ let cookie = ''
   cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
   if (res.status !== 303 || !cookie) throw new Error(`login failed: ${res.status}`)
 }
-const adminId = ctx.stores.users.byEmail('admin@example.com')!.id
 const token = write(ctx.db, () => ctx.stores.apiTokens.create(adminId, 'bench').token)
-{
-  const bare = ctx.stores.sectors.list().filter((s) => !s.business_hours_id)
-  if (bare.length) {
-    const cal = ctx.stores.hours.list().find((c) => c.name === 'Bench') ?? saveCalendar(ctx, adminId, { name: 'Bench' }, null, null)
-    for (const s of bare) saveSectorHours(ctx, adminId, s.id, { business_hours_id: cal.id }, null)
-    log(`${bare.length} sectors got the calendar "Bench" (Mon–Fri 08–12, 13–18, national holidays)`)
-  }
-}
 
 const results: { name: string; cold: number; median: number; max: number; bytes: number }[] = []
 async function measure(name: string, path: string, headers: Record<string, string> = { cookie }) {

@@ -58,3 +58,27 @@ export function pct(xs: number[], p: number): number {
 }
 export const median = (xs: number[]) => pct(xs, 50)
 export const r1 = (x: number) => Math.round(x * 10) / 10
+
+/** The lines of a child's stdout, one per call (read with next(): a for-await loop left early would close it). */
+export function lineReader(p: Subprocess): () => Promise<string> {
+  const lines = (async function* () {
+    const decoder = new TextDecoder()
+    let buf = ''
+    const reader = (p.stdout as ReadableStream<Uint8Array>).getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      buf += decoder.decode(value, { stream: true })
+      let i
+      while ((i = buf.indexOf('\n')) >= 0) {
+        yield buf.slice(0, i)
+        buf = buf.slice(i + 1)
+      }
+    }
+  })()
+  return async () => {
+    const r = await lines.next()
+    if (r.done) throw new Error('child process ended')
+    return r.value
+  }
+}

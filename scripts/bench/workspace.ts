@@ -24,7 +24,7 @@ import { createContext, type Context } from '../../src/context'
 import { write } from '../../src/db/open'
 import { createLogger } from '../../src/logger'
 import { PANEL_MESSAGES } from '../../src/desk/workspace'
-import { freePort, log, median, pct, r1, spawnChild as spawn, tempDir, waitHealthy } from './support'
+import { freePort, lineReader, log, median, pct, r1, spawnChild as spawn, tempDir, waitHealthy } from './support'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const BUN = process.execPath
@@ -226,27 +226,7 @@ async function benchFanout(): Promise<FanoutResult> {
       const file = join(dir, `tokens-${c}.json`)
       await Bun.write(file, JSON.stringify(mine))
       const p = spawn(['/bin/sh', '-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$1"', BUN, join(dir, 'client.ts')], dir, { TOKENS: file, BASE: base, BUN_CONFIG_MAX_HTTP_REQUESTS: '1024' }, { stdin: 'pipe', stdout: 'pipe' })
-      const lines = (async function* () {
-        const decoder = new TextDecoder()
-        let buf = ''
-        const reader = (p.stdout as ReadableStream<Uint8Array>).getReader()
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) return
-          buf += decoder.decode(value, { stream: true })
-          let i
-          while ((i = buf.indexOf('\n')) >= 0) {
-            yield buf.slice(0, i)
-            buf = buf.slice(i + 1)
-          }
-        }
-      })()
-      // Read with next(): leaving a for-await loop early would close the generator.
-      const nextLine = async () => {
-        const r = await lines.next()
-        if (r.done) throw new Error('client process ended')
-        return r.value
-      }
+      const nextLine = lineReader(p)
       for (;;) {
         const line = await nextLine()
         if (line === 'READY') break

@@ -15,6 +15,7 @@ const XSS = '<img src=x onerror=alert(1)>'
 let srv: TestServer
 let wa: WhatsAppRig
 let ticketId: number
+let revendaId: number
 let b: BrowserSession
 let page: Page
 const shotsDir = mkdtempSync(join(tmpdir(), 'kumquat-customers-shots-'))
@@ -26,18 +27,17 @@ beforeAll(async () => {
     srv.ctx.stores.sectors.create({ name: 'Vendas', routing: 'auto', offer_timeout_s: 30, business_hours_id: null, survey: 'none', require_classification: false }),
   )
   await seedUser(srv.ctx, { email: 'sup@example.com', profile: 'supervisor', name: `Sol ${XSS}`, password: 'correct horse battery', sector_ids: [sector] })
-  const empresa = write(srv.ctx.db, () => srv.ctx.stores.customers.types.create('Empresa'))
+  write(srv.ctx.db, () => srv.ctx.stores.customers.types.create('Empresa'))
+  const revenda = (revendaId = write(srv.ctx.db, () => srv.ctx.stores.customers.types.create('Revenda')))
   // Custom fields of the type, and a WhatsApp ticket whose customer has that type (the protocol form).
   wa = await whatsappRig(srv)
   expect((await wa.deliver(envelope(wa.phoneNumberId, textFrom('5583977770000', 'oi', 'Cliente Zap')))).status).toBe(200)
   await wa.until(() => srv.ctx.stores.inbound.pendingCount() === 0)
   ticketId = srv.ctx.stores.tickets.lastOfContact(srv.ctx.stores.contacts.byKey(wa.channelId, '5583977770000')!.id)!.id
   write(srv.ctx.db, () => {
-    srv.ctx.stores.customers.fields.create(empresa, { key: 'contrato', label: 'Contrato', kind: 'text', options: [], required: true })
-    srv.ctx.stores.customers.fields.create(empresa, { key: 'plano', label: `Plano ${XSS}`, kind: 'choice', options: ['Ouro', 'Prata'], required: false })
-    srv.ctx.stores.customers.fields.create(empresa, { key: 'limite', label: 'Limite', kind: 'number', options: [], required: false })
-    const c = srv.ctx.stores.customers.create({ name: 'Zap Ltda', code: null, code_type: null, type_id: empresa, email: null, phone: null, notes: null })
-    srv.ctx.stores.tickets.patch(ticketId, { customer_id: c }, Date.now())
+    srv.ctx.stores.customers.fields.create(revenda, { key: 'contrato', label: 'Contrato', kind: 'text', options: [], required: true })
+    srv.ctx.stores.customers.fields.create(revenda, { key: 'plano', label: `Plano ${XSS}`, kind: 'choice', options: ['Ouro', 'Prata'], required: false })
+    srv.ctx.stores.customers.fields.create(revenda, { key: 'limite', label: 'Limite', kind: 'number', options: [], required: false })
   })
   b = await launchBrowser()
   page = b.page
@@ -127,7 +127,7 @@ describe('customers and quick replies in Chromium', () => {
     await page.goto(url('/customers/new'))
     await markDocument(page)
     expect(await page.locator('#cf-contrato').count()).toBe(0)
-    await page.selectOption('#type_id', { label: 'Empresa' })
+    await page.selectOption('#type_id', { label: 'Revenda' })
     await page.locator('#cf-contrato').waitFor()
     expect(await page.locator('label[for=cf-plano]').textContent()).toBe(`Plano ${XSS}`)
     await page.selectOption('#type_id', { label: 'Sem tipo' })
@@ -136,7 +136,7 @@ describe('customers and quick replies in Chromium', () => {
   })
 
   test('CSV import: the dry run shows valid and rejected rows with the reason, then imports the valid ones', async () => {
-    const csv = '\ufeffnome;cpf;email;tipo;contrato\r\nAna Import;390.533.447-05;ana@example.com;Empresa;CT-1\r\nBeto Ruim;111.111.111-11;;;\r\nCaio Sem Contrato;;;Empresa;\r\n'
+    const csv = '\ufeffnome;cpf;email;tipo;contrato\r\nAna Import;390.533.447-05;ana@example.com;Revenda;CT-1\r\nBeto Ruim;111.111.111-11;;;\r\nCaio Sem Contrato;;;Revenda;\r\n'
     await page.goto(url('/customers'))
     await page.getByRole('link', { name: 'Importar CSV' }).click()
     await page.setInputFiles('#import-file', { name: 'clientes.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
@@ -153,6 +153,10 @@ describe('customers and quick replies in Chromium', () => {
   })
 
   test('the protocol form’s custom fields: an inline error, then saved', async () => {
+    write(srv.ctx.db, () => {
+      const c = srv.ctx.stores.customers.create({ name: 'Zap Ltda', code: null, code_type: null, type_id: revendaId, email: null, phone: null, notes: null })
+      srv.ctx.stores.tickets.patch(ticketId, { customer_id: c }, Date.now())
+    })
     await page.goto(url(`/workspace/${ticketId}`))
     await markDocument(page)
     const box = page.locator(`#ws-customer-${ticketId}`)

@@ -74,43 +74,43 @@ export function customerContactsRoutes(ctx: Context) {
   }
   const api = new Elysia({ prefix: '/api/v1' })
     .use(apiGuard(ctx))
-          .get('/customers/:id/contacts', ({ params }) => ({ data: ctx.stores.customers.contacts.ofCustomer(customerOr404(Number(params.id)).id).map(contactJson), next_cursor: null }), {
-            permission: 'customers.view',
-            params: IdParams,
-            response: { 200: t.Object({ data: t.Array(ContactSchema), next_cursor: t.Null() }), ...errors },
-            detail: { tags: ['customers'], summary: "Extension: the customer's contacts (WhatsApp numbers, e-mail addresses, web-chat visitors), oldest first" },
-          })
-          .post(
-            '/customers/:id/contacts',
-            ({ request, params, body }) => {
-              const { contact, linked } = linkContact(ctx, apiViewer(ctx, request).user.id, customerOr404(Number(params.id)), body.contact_id, clientIp(request))
-              return new Response(JSON.stringify(contactJson(contact)), { status: linked ? 201 : 200, headers: { 'content-type': 'application/json' } })
-            },
-            {
-              permission: 'customers.edit',
-              params: IdParams,
-              body: t.Object({ contact_id: t.Integer({ minimum: 1 }) }, { additionalProperties: false }),
-              response: { 200: ContactSchema, 201: ContactSchema, ...errors, 409: ErrorBody },
-              detail: {
-                tags: ['customers'],
-                summary: 'Extension: link a contact to the customer',
-                description:
-                  "201 with the contact; 200 when it was already this customer's. Its next ticket starts with this customer. 404 unknown contact; 409 `contact_linked` when another customer has it (unlink it there first); 409 `customer_anonymized`.",
-              },
-            },
-          )
-          .delete(
-            '/customers/:id/contacts/:contact_id',
-            ({ request, params }) => {
-              unlinkContact(ctx, apiViewer(ctx, request).user.id, customerOr404(Number(params.id)), Number(params.contact_id), clientIp(request))
-              return new Response(null, { status: 204 })
-            },
-            {
-              permission: 'customers.edit',
-              params: t.Object({ id: t.String({ pattern: '^[0-9]{1,15}$' }), contact_id: t.String({ pattern: '^[0-9]{1,15}$' }) }),
-              detail: { tags: ['customers'], summary: 'Extension: unlink a contact from the customer; 204, 404 when it is not linked to it' },
-            },
-          )
+    .get('/customers/:id/contacts', ({ params }) => ({ data: ctx.stores.customers.contacts.ofCustomer(customerOr404(Number(params.id)).id).map(contactJson), next_cursor: null }), {
+      permission: 'customers.view',
+      params: IdParams,
+      response: { 200: t.Object({ data: t.Array(ContactSchema), next_cursor: t.Null() }), ...errors },
+      detail: { tags: ['customers'], summary: "Extension: the customer's contacts (WhatsApp numbers, e-mail addresses, web-chat visitors), oldest first" },
+    })
+    .post(
+      '/customers/:id/contacts',
+      ({ request, params, body }) => {
+        const { contact, linked } = linkContact(ctx, apiViewer(ctx, request).user.id, customerOr404(Number(params.id)), body.contact_id, clientIp(request))
+        return new Response(JSON.stringify(contactJson(contact)), { status: linked ? 201 : 200, headers: { 'content-type': 'application/json' } })
+      },
+      {
+        permission: 'customers.edit',
+        params: IdParams,
+        body: t.Object({ contact_id: t.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+        response: { 200: ContactSchema, 201: ContactSchema, ...errors, 409: ErrorBody },
+        detail: {
+          tags: ['customers'],
+          summary: 'Extension: link a contact to the customer',
+          description:
+            "201 with the contact; 200 when it was already this customer's. Its next ticket starts with this customer. 404 unknown contact; 409 `contact_linked` when another customer has it (unlink it there first); 409 `customer_anonymized`.",
+        },
+      },
+    )
+    .delete(
+      '/customers/:id/contacts/:contact_id',
+      ({ request, params }) => {
+        unlinkContact(ctx, apiViewer(ctx, request).user.id, customerOr404(Number(params.id)), Number(params.contact_id), clientIp(request))
+        return new Response(null, { status: 204 })
+      },
+      {
+        permission: 'customers.edit',
+        params: t.Object({ id: t.String({ pattern: '^[0-9]{1,15}$' }), contact_id: t.String({ pattern: '^[0-9]{1,15}$' }) }),
+        detail: { tags: ['customers'], summary: 'Extension: unlink a contact from the customer; 204, 404 when it is not linked to it' },
+      },
+    )
 
   return (
     new Elysia()

@@ -66,3 +66,12 @@ export function unlinkContact(ctx: Context, actorId: number, customer: Customer,
 export function linkTicketContact(ctx: Context, contactId: number, customerId: number) {
   ctx.stores.customers.contacts.linkIfFree(contactId, customerId)
 }
+
+/**
+ * Call inside the transaction that created a ticket: a contact linked to a customer starts every
+ * new ticket (inbound, outbound template, bulk notice) with that customer.
+ */
+export function inheritContactCustomer(ctx: Context, ticketId: number, contactId: number, now = Date.now()) {
+  const customerId = ctx.stores.customers.contacts.customerOf(contactId)
+  if (customerId !== null) ctx.stores.tickets.patch(ticketId, { customer_id: customerId }, now)
+}

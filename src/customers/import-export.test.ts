@@ -12,7 +12,7 @@ let admin: Browser
 let empresa: number
 
 const count = () => s.ctx.db.query<{ n: number }, []>('SELECT count(*) AS n FROM customers').get()!.n
-async function upload(b: Browser, content: string | Uint8Array, name = 'clientes.csv') {
+async function upload(b: Browser, content: string | Uint8Array<ArrayBuffer>, name = 'clientes.csv') {
   const form = new FormData()
   form.set('_csrf', await b.csrf('/customers/import'))
   form.set('file', new Blob([content], { type: 'text/csv' }), name)

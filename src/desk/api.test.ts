@@ -160,9 +160,17 @@ describe('GET /api/v1/tickets', () => {
     expect(mine(await ids(`/api/v1/tickets?updated_since=${past}`, admin.token))).toHaveLength(5)
   })
 
-  test('customer_code is accepted; no ticket has a customer yet, so the list is empty', async () => {
-    const res = await api('/api/v1/tickets?customer_code=52998224725', admin.token)
-    expect(await res.json()).toEqual({ data: [], next_cursor: null })
+  test('customer_code: the tickets of the customer with that CPF/CNPJ (any punctuation), within what the caller sees', async () => {
+    const customerId = write(s.ctx.db, () => {
+      const id = s.ctx.stores.customers.create({ name: 'Cliente Código', code: '52998224725', code_type: 'cpf', type_id: null, email: null, phone: null, notes: null })
+      s.ctx.db.query('UPDATE tickets SET customer_id = ? WHERE id IN (?, ?)').run(id, a1.id, b1.id)
+      return id
+    })
+    expect(customerId).toBeGreaterThan(0)
+    expect(await ids('/api/v1/tickets?customer_code=52998224725', admin.token)).toEqual([b1.id, a1.id])
+    expect(await ids(`/api/v1/tickets?customer_code=${encodeURIComponent('529.982.247-25')}`, admin.token)).toEqual([b1.id, a1.id])
+    expect(await ids('/api/v1/tickets?customer_code=52998224725', agentB.token)).toEqual([b1.id])
+    expect(await ids('/api/v1/tickets?customer_code=11144477735', admin.token)).toEqual([])
   })
 
   test('pagination walks every visible ticket once, newest first', async () => {

@@ -15,6 +15,7 @@ import { badRequest, conflict, HttpError, notFound } from '../http/errors'
 import type { MessageKey } from '../i18n'
 import { sendTemplateToTicket } from '../templates/send'
 import { TemplateSend } from '../templates/routes'
+import { normaliseCode } from '../customers/code'
 import { detectFileType, extensionForMime, MAX_UPLOAD_BYTES, safeFilename, sizeProblem } from './file-types'
 import { messageJson, ticketJson } from './json'
 import { mediaPath, storeMediaFile } from './media-files'
@@ -102,7 +103,7 @@ const TicketQuery = t.Object({
   sector_id: t.Optional(Id),
   assignee_id: t.Optional(Id),
   channel_id: t.Optional(Id),
-  customer_code: t.Optional(t.String({ maxLength: 20, description: 'CPF or CNPJ of the linked customer (customers are not linked yet: always an empty list)' })),
+  customer_code: t.Optional(t.String({ maxLength: 20, description: 'CPF or CNPJ (any punctuation) of the linked customer; an unknown code gives an empty list' })),
   updated_since: t.Optional(t.String({ format: 'date-time', description: 'ISO 8601: tickets changed at or after this time' })),
   q: t.Optional(t.String({ maxLength: 100, description: 'Protocol number, or part of the contact’s name or WhatsApp id' })),
 })
@@ -186,15 +187,20 @@ export function deskApi(ctx: Context) {
         const viewer = apiViewer(ctx, request)
         const limit = query.limit ?? 50
         const before = decodeCursor(query.cursor)
-        // Customers are not linked to tickets yet: no ticket matches a customer code.
-        if (query.customer_code !== undefined) return { data: [], next_cursor: null }
+        // The customer by its code (stored normalised: no punctuation, upper case); none → no ticket.
+        let customerId: number | undefined
+        if (query.customer_code !== undefined) {
+          const customer = ctx.stores.customers.byCode(normaliseCode(query.customer_code))
+          if (!customer) return { data: [], next_cursor: null }
+          customerId = customer.id
+        }
         let since: number | undefined
         if (query.updated_since !== undefined) {
           since = Date.parse(query.updated_since)
           if (Number.isNaN(since)) throw invalid('updated_since', 'error.validation')
         }
         const rows = ctx.stores.tickets.list(
-          { status: query.status, sector_id: query.sector_id, assignee_id: query.assignee_id, channel_id: query.channel_id, updated_since: since, q: query.q, before, limit: limit + 1 },
+          { status: query.status, sector_id: query.sector_id, assignee_id: query.assignee_id, channel_id: query.channel_id, customer_id: customerId, updated_since: since, q: query.q, before, limit: limit + 1 },
           visibilityOf(viewer.user),
         )
         return page(rows, limit, ticketOut)

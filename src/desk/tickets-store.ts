@@ -67,6 +67,7 @@ export interface TicketFilter {
   sector_id?: number
   assignee_id?: number
   channel_id?: number
+  customer_id?: number
   updated_since?: number
   q?: string
   before: number
@@ -133,6 +134,7 @@ export function ticketsStore(db: Database) {
        AND ($sector IS NULL OR t.sector_id = $sector)
        AND ($assignee IS NULL OR t.assignee_id = $assignee)
        AND ($channel IS NULL OR t.channel_id = $channel)
+       AND ($customer IS NULL OR t.customer_id = $customer)
        AND ($since IS NULL OR t.updated_at >= $since)
        AND ($q IS NULL OR t.protocol = $q OR c.name LIKE $like ESCAPE '\\' OR c.external_key LIKE $like ESCAPE '\\')
        AND ($all = 1 OR t.assignee_id = $uid OR t.sector_id IN (SELECT sector_id FROM user_sectors WHERE user_id = $uid))
@@ -321,6 +323,7 @@ export function ticketsStore(db: Database) {
           sector: f.sector_id ?? null,
           assignee: f.assignee_id ?? null,
           channel: f.channel_id ?? null,
+          customer: f.customer_id ?? null,
           since: f.updated_since ?? null,
           q,
           like: q ? `%${q.replace(/[\\%_]/g, (c) => '\\' + c)}%` : null,

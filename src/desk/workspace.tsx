@@ -4,7 +4,8 @@
 // the conversation (the conversation view's components) with the contact's earlier tickets
 // collapsed, and the composer (quick replies, drag and drop; the template flow outside the WhatsApp
 // window). Right: the protocol form — classification, notes, anonymous/confidential, the customer
-// (search, link, create with CPF/CNPJ check digits) — and the contact's past tickets.
+// (search, link, create with CPF/CNPJ check digits; its type's custom fields, "Dados adicionais")
+// — and the contact's past tickets.
 //
 // Every action goes through src/desk/actions.ts (accept, decline, transfer, close, updateTicket)
 // and src/customers (searchCustomers, createCustomer); the answers are htmx fragments (422 with the

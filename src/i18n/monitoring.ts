@@ -186,7 +186,8 @@ const ptBR = {
   'alerts.sector_invalid': 'Escolha um setor existente.',
   'alerts.threshold': 'N (minutos)',
   'alerts.threshold_short': 'N (min)',
-  'alerts.threshold_hint': 'Para “nenhum atendente disponível”, 0 avisa imediatamente.',
+  'alerts.threshold_hint':
+    'Para “nenhum atendente disponível”, 0 avisa imediatamente. Os minutos contam no horário comercial do setor (fora do expediente e em feriados o relógio para), salvo se o setor não tem calendário ou continua atendendo fora do horário.',
   'alerts.cooldown': 'Intervalo mínimo entre alertas iguais (minutos)',
   'alerts.cooldown_short': 'Intervalo (min)',
   'alerts.minutes_invalid': 'Informe um número de minutos de 0 a 1440.',
@@ -436,7 +437,8 @@ const en: Record<keyof typeof ptBR, string> = {
   'alerts.sector_invalid': 'Pick an existing sector.',
   'alerts.threshold': 'N (minutes)',
   'alerts.threshold_short': 'N (min)',
-  'alerts.threshold_hint': 'For “no agent available”, 0 warns at once.',
+  'alerts.threshold_hint':
+    'For “no agent available”, 0 warns at once. Minutes count in the sector’s business hours (the clock stops out of hours and on holidays), unless the sector has no calendar or keeps working out of hours.',
   'alerts.cooldown': 'Minimum time between the same alert (minutes)',
   'alerts.cooldown_short': 'Cool-down (min)',
   'alerts.minutes_invalid': 'Give a number of minutes from 0 to 1440.',

@@ -55,6 +55,10 @@ beforeAll(async () => {
       .get(sha, 60, now, now)!.id
     s.ctx.stores.messages.insert({ ticket_id: ticketId, channel_id: rig.channelId, direction: 'in', author: 'customer', type: 'document', text: null, media_id: mediaId, status: 'received' })
     s.ctx.db.query('UPDATE tickets SET customer_id = ?, notes = ? WHERE id = ?').run(customerId, `ligar para ${PHONE}`, ticketId)
+    // A survey answered with a comment (the customer's own words): the comment goes, the score stays.
+    s.ctx.db
+      .query("INSERT INTO surveys (ticket_id, contact_id, channel_id, kind, status, question, thanks, score, comment, sent_at, expires_at, answered_at) VALUES (?, ?, ?, 'csat', 'answered', 'Nota?', 'Obrigado', 4, ?, ?, ?, ?)")
+      .run(ticketId, ticket.contact_id, rig.channelId, 'Atendente chamou a Prudência pelo nome', now, now + 3_600_000, now)
   })
 })
 afterAll(async () => {
@@ -134,9 +138,10 @@ describe('LGPD anonymise', () => {
     expect(t.status).toBe('closed')
     expect(s.ctx.db.query<{ n: number }, []>("SELECT count(*) AS n FROM media WHERE mime_type = 'application/pdf' AND size = 60").get()!.n).toBe(1)
     expect(existsSync(mediaPath(s.ctx, sha))).toBe(false)
+    expect(s.ctx.db.query<{ score: number; comment: string | null }, [number]>('SELECT score, comment FROM surveys WHERE ticket_id = ?').get(ticketId)).toEqual({ score: 4, comment: null })
 
     // Every file of the database (and its WAL, if any) searched byte by byte.
-    const needles = [CPF, '529.982.247-25', NAME, 'Prudência', WA_ID, PHONE, 'joana@example.com', 'Rua das Acácias', 'cliente desde 2020']
+    const needles = [CPF, '529.982.247-25', NAME, 'Prudência', 'Atendente chamou', WA_ID, PHONE, 'joana@example.com', 'Rua das Acácias', 'cliente desde 2020']
     const files = readdirSync(s.dataDir).filter((f) => f.startsWith('kumquat.db'))
     expect(files).toContain('kumquat.db')
     for (const f of files) {

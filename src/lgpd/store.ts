@@ -115,6 +115,10 @@ export function lgpdStore(db: Database) {
   const webhookBodiesAnon = db.query<unknown, [string]>(
     `UPDATE webhook_deliveries SET body = '{"redacted":true}' WHERE ticket_id IN (SELECT value FROM json_each(?)) AND body <> '{"redacted":true}'`,
   )
+  // A survey's comment is the customer's own words; the score stays (statistics).
+  const surveyCommentsAnon = db.query<unknown, [string]>(
+    `UPDATE surveys SET comment = NULL WHERE ticket_id IN (SELECT value FROM json_each(?)) AND comment IS NOT NULL`,
+  )
   const bulkAnon = db.query<unknown, [string, string]>(
     `UPDATE bulk_rows SET phone = '', wa_id = NULL, params = '[]'
       WHERE contact_id IN (SELECT value FROM json_each(?1)) OR wa_id IN (SELECT value FROM json_each(?2))`,
@@ -140,6 +144,7 @@ export function lgpdStore(db: Database) {
     const media = releaseMedia(ticketIds, now)
     eventsAnon.run(JSON.stringify(ticketIds.map((id) => `ticket:${id}`)), ids(ticketIds))
     webhookBodiesAnon.run(ids(ticketIds))
+    surveyCommentsAnon.run(ids(ticketIds))
     return media
   }
   return {

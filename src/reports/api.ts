@@ -52,8 +52,9 @@ export function reportsApi(ctx: Context) {
       const sectorId = query.sector_id ?? null
       if (sectorId !== null && !inScope(scope, sectorId)) throw forbidden()
       const period = parsePeriod(query.from, query.to, ctx.config.timeZone)
-      const d = computeDashboard(ctx, { period, sectorId, channelId: query.channel_id ?? null, agentId: query.agent_id ?? null, scope })
-      return summaryJson(d, query.time === 'business')
+      const business = query.time === 'business'
+      const d = computeDashboard(ctx, { period, sectorId, channelId: query.channel_id ?? null, agentId: query.agent_id ?? null, scope }, 'elapsed', business)
+      return summaryJson(d, business)
     },
     {
       permission: 'reports.view',

@@ -37,7 +37,7 @@ export function namesFor(ctx: Context, lang: Lang) {
 }
 
 /** The filter selects: sectors in scope, every channel, the agents of the sectors in scope. */
-function options(ctx: Context, f: ReportFilter): { sectors: Option[]; channels: Option[]; agents: Option[] } {
+export function filterOptions(ctx: Context, f: ReportFilter): { sectors: Option[]; channels: Option[]; agents: Option[] } {
   const sectors = ctx.stores.sectors.list().filter((s) => inScope(f.scope, s.id))
   const agents = new Map<number, string>()
   for (const s of sectors) for (const u of ctx.stores.users.membersOf(s.id)) agents.set(u.id, u.name)
@@ -176,7 +176,7 @@ export function reportsRoutes(ctx: Context) {
       const { filter, values, problem } = parseFilters(ctx, viewer.user, new URL(request.url))
       const d = computeDashboard(ctx, filter, values.time)
       const names = namesFor(ctx, v.lang)
-      return html(<DashboardPage v={v} d={d} values={values} problem={problem} {...options(ctx, filter)} names={names} presets={presets(ctx)} />)
+      return html(<DashboardPage v={v} d={d} values={values} problem={problem} {...filterOptions(ctx, filter)} names={names} presets={presets(ctx)} />)
     })
     .get('/reports/tickets', ({ request }) => {
       const viewer = viewerOf(request)

@@ -52,8 +52,8 @@ export interface Dashboard {
   filter: ReportFilter
   /** the basis of every duration below (headline times and tables) */
   basis: TimeBasis
-  /** the headline times in both bases (the API answers both) */
-  times: Record<TimeBasis, Times>
+  /** the headline times in elapsed time and — when asked or the basis — in business time */
+  times: { elapsed: Times; business: Times | null }
   created: number
   closed: number
   abandoned: number
@@ -81,28 +81,30 @@ export function stat(ms: Float64Array | number[]): Stat {
   return { n, avg: round1(sum / n / 1000), p90: round1(sorted[Math.ceil(0.9 * n) - 1] / 1000) }
 }
 
-/** Durations in both bases, and grouped by a key in the dashboard's basis. */
-function collect<K>(rows: SpanRow<K>[], clock: BusinessClock, basis: TimeBasis) {
+/** Durations in elapsed time and (with a clock) business time, and grouped by a key in the dashboard's basis. */
+function collect<K>(rows: SpanRow<K>[], clock: BusinessClock | null, basis: TimeBasis) {
   const elapsed = new Float64Array(rows.length)
-  const business = new Float64Array(rows.length)
+  const business = clock ? new Float64Array(rows.length) : null
   const groups = new Map<K, number[]>()
   for (let i = 0; i < rows.length; i++) {
     const [k, from, to, sector] = rows[i]
     elapsed[i] = to - from
-    business[i] = clock(sector, from, to)
+    if (business) business[i] = clock!(sector, from, to)
     let g = groups.get(k)
     if (!g) groups.set(k, (g = []))
-    g.push(basis === 'business' ? business[i] : elapsed[i])
+    g.push(basis === 'business' ? business![i] : elapsed[i])
   }
   return { elapsed, business, groups }
 }
 
-export function computeDashboard(ctx: Context, f: ReportFilter, basis: TimeBasis = 'elapsed'): Dashboard {
+/** The numbers of a period; durations in `basis`, and the headline times in business time too when `withBusiness`. */
+export function computeDashboard(ctx: Context, f: ReportFilter, basis: TimeBasis = 'elapsed', withBusiness = basis === 'business'): Dashboard {
   const started = performance.now()
   const store = ctx.stores.reports
   const tz = ctx.config.timeZone
-  // Every duration lies inside the period (both its times are in it).
-  const clock = businessClock(ctx, f.period.from, f.period.to)
+  // Every duration lies inside the period (both its times are in it). Business time costs ~2 binary
+  // searches per duration: skipped when nobody asked for it.
+  const clock = withBusiness || basis === 'business' ? businessClock(ctx, f.period.from, f.period.to) : null
 
   const channels = new Map<number, ChannelLine>()
   const channel = (id: number) => {
@@ -146,7 +148,7 @@ export function computeDashboard(ctx: Context, f: ReportFilter, basis: TimeBasis
     c.closed++
     if (ag !== null) agentClosed.set(ag, (agentClosed.get(ag) ?? 0) + 1)
     if (assigned !== null) {
-      const ms = basis === 'business' ? clock(sector, assigned, closedAt) : closedAt - assigned
+      const ms = basis === 'business' ? clock!(sector, assigned, closedAt) : closedAt - assigned
       c.sum += ms
       c.n++
       handles.push([ag, assigned, closedAt, sector])
@@ -172,9 +174,9 @@ export function computeDashboard(ctx: Context, f: ReportFilter, basis: TimeBasis
   by_classification.sort((a, b) => b.closed - a.closed || (a.classification_id ?? 0) - (b.classification_id ?? 0))
   const by_channel = [...channels.values()].sort((a, b) => b.created - a.created || a.channel_id - b.channel_id)
 
-  const times: Record<TimeBasis, Times> = {
+  const times = {
     elapsed: { wait: stat(waits.elapsed), handle: stat(handle.elapsed), first_response: stat(firsts.elapsed) },
-    business: { wait: stat(waits.business), handle: stat(handle.business), first_response: stat(firsts.business) },
+    business: clock ? { wait: stat(waits.business!), handle: stat(handle.business!), first_response: stat(firsts.business!) } : null,
   }
   return {
     filter: f,
@@ -184,7 +186,7 @@ export function computeDashboard(ctx: Context, f: ReportFilter, basis: TimeBasis
     closed: closedRows.length,
     abandoned,
     bot,
-    ...times[basis],
+    ...(basis === 'business' ? times.business! : times.elapsed),
     by_hour: byHour,
     by_dow: byDow,
     by_channel,
@@ -197,7 +199,7 @@ export function computeDashboard(ctx: Context, f: ReportFilter, basis: TimeBasis
 
 /** GET /api/v1/reports/summary's body (api.md "Reports"); with `business`, the extension's *_business_s blocks too. */
 export function summaryJson(d: Dashboard, business = false) {
-  const { elapsed } = d.times
+  const { elapsed, business: b } = d.times
   const avgP90 = (s: Stat) => ({ avg: s.avg, p90: s.p90 })
   return {
     tickets: { created: d.created, closed: d.closed, abandoned: d.abandoned },
@@ -207,6 +209,6 @@ export function summaryJson(d: Dashboard, business = false) {
     csat: { responses: d.surveys.csat.responses, avg: d.surveys.csat.avg },
     nps: { responses: d.surveys.nps.responses, score: d.surveys.nps.score },
     ces: { responses: d.surveys.ces.responses, avg: d.surveys.ces.avg },
-    ...(business ? { wait_business_s: avgP90(d.times.business.wait), handle_business_s: avgP90(d.times.business.handle), first_response_business_s: avgP90(d.times.business.first_response) } : {}),
+    ...(business && b ? { wait_business_s: avgP90(b.wait), handle_business_s: avgP90(b.handle), first_response_business_s: avgP90(b.first_response) } : {}),
   }
 }

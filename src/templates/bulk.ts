@@ -7,6 +7,7 @@
 // line: sent (and delivered/read when Meta says so) or failed / skipped with the reason.
 import type { User } from '../admin/users-store'
 import type { Context } from '../context'
+import { inheritContactCustomer } from '../customers/contacts'
 import { write } from '../db/open'
 import { ticketJson, ticketTopics } from '../desk/json'
 import { insertOutbound } from '../desk/outbound'
@@ -274,6 +275,7 @@ function noticeTicket(ctx: Context, run: BulkRun, tpl: Template, contactId: numb
   const channel = ctx.stores.channels.get(run.channel_id)!
   const sectorId = tpl.reply_sector_id ?? channel.sector_id
   const id = ctx.stores.tickets.create({ protocol: ctx.stores.protocols.next(now, ctx.config.timeZone), channel_id: run.channel_id, contact_id: contactId, status: 'closed', sector_id: sectorId, now })
+  inheritContactCustomer(ctx, id, contactId, now)
   ctx.stores.tickets.close(id, null, null, now)
   ctx.stores.history.record({ ticket_id: id, action: 'closed', at: now, actor_id: run.created_by, to_sector_id: sectorId, note: `bulk:${run.id}` })
   const ticket = ctx.stores.tickets.get(id)!

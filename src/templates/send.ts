@@ -7,6 +7,7 @@ import { can } from '../admin/permissions'
 import type { User } from '../admin/users-store'
 import type { Channel } from '../channels/store'
 import type { Context } from '../context'
+import { inheritContactCustomer } from '../customers/contacts'
 import { write } from '../db/open'
 import type { Contact } from '../desk/contacts-store'
 import { ticketJson, ticketTopics } from '../desk/json'
@@ -255,6 +256,7 @@ export function startConversation(ctx: Context, user: User, input: StartInput): 
       sector_id: sectorId,
       now,
     })
+    inheritContactCustomer(ctx, ticketId, contact.id, now)
     if (takes) {
       ctx.stores.tickets.assign(ticketId, user.id, now)
       ctx.stores.history.record({ ticket_id: ticketId, action: 'assigned', at: now, actor_id: user.id, to_user_id: user.id, to_sector_id: sectorId, note: 'outbound' })

@@ -50,6 +50,8 @@ test('soak, 60 s: no errors, no RSS growth trend, fds stable, every acknowledged
   expect(t.closes).toBeGreaterThan(20)
   expect(t.customer_media).toBeGreaterThan(0)
   expect(t.agent_files).toBeGreaterThan(0)
+  // Comercial's CSAT survey (src/surveys): sent at the close, answered by tap or typed number, stored.
+  expect({ sent: t.surveys_sent > 0, stored: t.survey_answers_stored > 0 }).toEqual({ sent: true, stored: true })
   expect(report.latency_ms['customer → bot answer']?.n ?? 0).toBeGreaterThan(100)
   expect(report.latency_ms['webhook → SSE message.created']?.n ?? 0).toBeGreaterThan(0)
 }, 110_000)

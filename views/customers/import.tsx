@@ -46,7 +46,7 @@ function RejectedTable({ v, rows }: { v: View; rows: RejectedRow[] }) {
         <thead>
           <tr>
             <th>{v.escape('customer_import.line')}</th>
-            <th>{v.escape('customers.name')}</th>
+            <th>{v.escape('customer_import.row')}</th>
             <th>{v.escape('customer_import.reason')}</th>
           </tr>
         </thead>
@@ -54,7 +54,7 @@ function RejectedTable({ v, rows }: { v: View; rows: RejectedRow[] }) {
           {rows.map((r) => (
             <tr>
               <td safe>{String(r.line)}</td>
-              <td safe>{r.cells.find((c) => c.trim()) ?? ''}</td>
+              <td safe>{r.cells.filter((c) => c.trim()).slice(0, 3).join(' · ')}</td>
               <td safe>{r.reasons.join(' ')}</td>
             </tr>
           ))}

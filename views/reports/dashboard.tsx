@@ -6,7 +6,7 @@ import { drillHref, query, type FilterValues } from '../../src/reports/filters'
 import type { Metric } from '../../src/reports/store'
 import { TIME_BASES, type Dashboard, type Stat, type TimeBasis } from '../../src/reports/summary'
 import type { MessageKey } from '../../src/i18n'
-import { DataTable, Empty } from '../components'
+import { DataTable, Empty, FilterSelect } from '../components'
 import { Layout } from '../layout'
 import type { Children } from '@kitajs/html'
 import type { View } from '../view'
@@ -107,17 +107,7 @@ function Kpi({ v, id, label, n, href, of }: { v: View; id: string; label: Messag
 
 function Filters({ v, values, sectors, channels, agents, presets }: Pick<DashboardProps, 'v' | 'values' | 'sectors' | 'channels' | 'agents' | 'presets'>) {
   const select = (name: 'sector_id' | 'channel_id' | 'agent_id', label: MessageKey, all: MessageKey, options: Option[]) => (
-    <div>
-      <label for={`f-${name}`}>{v.escape(label)}</label>
-      <select id={`f-${name}`} name={name}>
-        <option value="">{v.escape(all)}</option>
-        {options.map((o) => (
-          <option value={String(o.id)} selected={values[name] === String(o.id)} safe>
-            {o.name}
-          </option>
-        ))}
-      </select>
-    </div>
+    <FilterSelect v={v} id={`f-${name}`} name={name} label={label} all={all} options={options} value={values[name]} />
   )
   return (
     <form class="card" method="get" action="/reports" role="search" aria-label={v.t('reports.filters')}>

@@ -4,6 +4,7 @@
 import { botOnMessage, flowForChannel } from '../../bot/engine'
 import { endedInPreService } from '../../bot/pre-service'
 import type { Context } from '../../context'
+import { inheritContactCustomer } from '../../customers/contacts'
 import { reopenIfRecent } from '../../desk/actions'
 import { insertOutbound } from '../../desk/outbound'
 import { messageJson, ticketJson, ticketTopics } from '../../desk/json'
@@ -148,9 +149,7 @@ export function ticketFor(ctx: Context, channel: Channel, contact: Contact): { t
     sector_id: channel.sector_id,
     now,
   })
-  // A contact linked to a customer starts its new ticket with that customer (src/customers/contacts.ts).
-  const customerId = ctx.stores.customers.contacts.customerOf(contact.id)
-  if (customerId !== null) ctx.stores.tickets.patch(id, { customer_id: customerId }, now)
+  inheritContactCustomer(ctx, id, contact.id, now)
   const ticket = ctx.stores.tickets.get(id)!
   if (!bot) ctx.stores.history.record({ ticket_id: id, action: 'queued', at: now, to_sector_id: channel.sector_id })
   ctx.stores.events.record(ticketTopics(ticket), 'ticket.created', ticketJson(ticket))
