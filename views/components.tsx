@@ -1,4 +1,5 @@
 // Small pieces used across pages.
+import type { Children } from '@kitajs/html'
 import type { PresenceStatus, User } from '../src/admin/users-store'
 import { CSRF_FIELD } from '../src/http/csrf'
 import type { MessageKey } from '../src/i18n'
@@ -117,6 +118,17 @@ export function FilterSelect({ v, id, name, label, all, options, value }: { v: V
           </option>
         ))}
       </select>
+    </div>
+  )
+}
+
+/** A card with its heading and, optionally, a hint under it, then its content. */
+export function Card({ v, title, hint, class: cls = 'card', children }: { v: View; title: MessageKey; hint?: MessageKey; class?: string; children?: Children }) {
+  return (
+    <div class={cls}>
+      <h2>{v.escape(title)}</h2>
+      {hint ? <p class="hint">{v.escape(hint)}</p> : ''}
+      {children}
     </div>
   )
 }

@@ -162,7 +162,7 @@ describe('conversation in Chromium', () => {
     await page.locator(`#composer-${ticketId}[data-window="closed"]`).waitFor()
     expect(await composer.locator('.window-banner').textContent()).toContain('Janela de 24 horas encerrada — envie um modelo (HSM)')
     expect(await composer.locator('.composer-feedback').textContent()).toBe('Janela de 24 horas encerrada — envie um modelo (HSM)')
-    expect(await composer.getByRole('button', { name: 'Enviar modelo (HSM)' }).isDisabled()).toBe(true)
+    expect(await composer.getByRole('link', { name: 'Enviar modelo (HSM)' }).getAttribute('href')).toBe(`/tickets/${ticketId}/template`)
     expect(await page.locator(`#composer-${ticketId}-text`).inputValue()).toBe('Ainda está aí?')
     expect(messages().some((m) => m.text === 'Ainda está aí?')).toBe(false)
 

@@ -315,13 +315,18 @@ describe('API body schemas (compiled binary)', () => {
       if (dv !== cached.dv) cached = { dv, fp: fingerprint(db) }
       return cached
     }
-    /** Waits until nothing has been committed for 150 ms (a 2xx may have started background work). */
+    /**
+     * Waits until nothing has been committed for 150 ms (a 2xx may have started background work)
+     * and no message is waiting in the outbox: the sender's retries (backoff of seconds) would
+     * otherwise commit in the middle of a later request and be blamed on it.
+     */
+    const outboxBusy = () => db.query<{ n: number }, []>("SELECT count(*) AS n FROM outbox WHERE status IN ('pending', 'sending')").get()!.n > 0
     const quiet = async () => {
       let dv = dataVersion()
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 200; i++) {
         await Bun.sleep(50)
         const next = dataVersion()
-        if (next === dv && i >= 2) break
+        if (next === dv && i >= 2 && !outboxBusy()) break
         dv = next
       }
     }

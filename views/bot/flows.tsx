@@ -4,7 +4,7 @@ import type { FlowProblem, FlowDefinition } from '../../src/bot/flow'
 import type { Flow, FlowVersion } from '../../src/bot/store'
 import type { Channel } from '../../src/channels/store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, DataTable, Flash } from '../components'
+import { Card, CsrfField, DataTable, Flash } from '../components'
 import { Layout } from '../layout'
 import type { View } from '../view'
 
@@ -118,9 +118,7 @@ export function BotFlowsPage({
           </form>
         </div>
 
-        <div class="card">
-          <h2>{v.escape('bot.import')}</h2>
-          <p class="hint">{v.escape('bot.import_hint')}</p>
+        <Card v={v} title="bot.import" hint="bot.import_hint">
           <ProblemList v={v} problems={importState?.problems ?? []} />
           <form method="post" action="/admin/bot/import" enctype="multipart/form-data" novalidate>
             <CsrfField v={v} />
@@ -134,12 +132,10 @@ export function BotFlowsPage({
               <button type="submit">{v.escape('bot.import_button')}</button>
             </div>
           </form>
-        </div>
+        </Card>
       </div>
 
-      <div class="card spaced">
-        <h2>{v.escape('bot.channels')}</h2>
-        <p class="hint">{v.escape('bot.channels_hint')}</p>
+      <Card v={v} class="card spaced" title="bot.channels" hint="bot.channels_hint">
         <DataTable
           v={v}
           empty={{ title: v.t('bot.channels_empty') }}
@@ -169,7 +165,7 @@ export function BotFlowsPage({
             </tr>
           )}
         />
-      </div>
+      </Card>
     </Layout>
   )
 }
@@ -183,9 +179,7 @@ export function FlowVersionsPage({ v, flow, versions, active, flash }: { v: View
       <Flash v={v} kind="ok" message={flash} />
       <h1>{v.escape('bot.versions_title', { name: flow.name })}</h1>
       <p class="muted">{v.escape('bot.versions_intro')}</p>
-      <div class="card">
-        <h2>{v.escape('bot.import_version')}</h2>
-        <p class="hint">{v.escape('bot.import_version_hint')}</p>
+      <Card v={v} title="bot.import_version" hint="bot.import_version_hint">
         <form method="post" action={`/admin/bot/flows/${flow.id}/import`} enctype="multipart/form-data" novalidate>
           <CsrfField v={v} />
           <input name="file" type="file" accept="application/json,.json" aria-label={v.t('bot.import_file')} />
@@ -196,7 +190,7 @@ export function FlowVersionsPage({ v, flow, versions, active, flash }: { v: View
             </button>
           </div>
         </form>
-      </div>
+      </Card>
       <DataTable
         v={v}
         wrap="spaced"

@@ -6,7 +6,7 @@ import { formatIntervals } from '../../src/hours/calendar'
 import type { NationalHoliday } from '../../src/hours/holidays'
 import type { Calendar, HolidayRow, SectorHours } from '../../src/hours/store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, DataTable, Empty, FieldError, Flash } from '../components'
+import { Card, CsrfField, DataTable, FieldError, Flash } from '../components'
 import { Layout } from '../layout'
 import type { Problems, View } from '../view'
 
@@ -83,9 +83,7 @@ export function HoursPage({
         <p class="hint">{v.escape('hours.new_hint')}</p>
       </div>
 
-      <div class="card spaced">
-        <h2>{v.escape('hours.sectors')}</h2>
-        <p class="hint">{v.escape('hours.sectors_hint')}</p>
+      <Card v={v} class="card spaced" title="hours.sectors" hint="hours.sectors_hint">
         <DataTable
           v={v}
           wrap
@@ -139,7 +137,7 @@ export function HoursPage({
             )
           }}
         />
-      </div>
+      </Card>
     </Layout>
   )
 }
@@ -260,9 +258,7 @@ export function CalendarPage({
         </form>
       </div>
 
-      <div class="card spaced">
-        <h2>{v.escape('hours.holidays')}</h2>
-        <p class="hint">{v.escape('hours.holidays_hint')}</p>
+      <Card v={v} class="card spaced" title="hours.holidays" hint="hours.holidays_hint">
         <DataTable
           v={v}
           empty={{ title: v.t('hours.holidays_empty') }}
@@ -309,7 +305,7 @@ export function CalendarPage({
             </button>
           </div>
         </form>
-      </div>
+      </Card>
 
       {values.national_holidays ? (
         <div class="card spaced">

@@ -203,12 +203,12 @@ function SettingsSection({ v, settings, problems }: { v: View; settings: NonNull
       <div class="grid">
         <div>
           <label for="per_minute">{v.escape('integrations.per_minute')}</label>
-          <input id="per_minute" type="number" name="per_minute" min="1" max="100000" required value={String(settings.rate.per_minute)} disabled={disabled} />
+          <input id="per_minute" type="number" name="per_minute" min="1" max="1000000" required value={String(settings.rate.per_minute)} disabled={disabled} />
           <FieldError v={v} problems={problems} field="per_minute" />
         </div>
         <div>
           <label for="burst">{v.escape('integrations.burst')}</label>
-          <input id="burst" type="number" name="burst" min="1" max="10000" required value={String(settings.rate.burst)} disabled={disabled} />
+          <input id="burst" type="number" name="burst" min="1" max="100000" required value={String(settings.rate.burst)} disabled={disabled} />
           <FieldError v={v} problems={problems} field="burst" />
         </div>
         <p class="hint">{v.escape('integrations.rate_hint')}</p>

@@ -12,14 +12,17 @@ import { visitorTopic } from './visitor-stream'
 /** One typing event per conversation and direction in this time; the widget shows one for ~5 s. */
 export const TYPING_EVERY_MS = 3_000
 
-const last = new Map<string, number>()
+/** Per database (ids are unique only within one; tests run several in one process). */
+const lastByCtx = new WeakMap<Context, Map<string, number>>()
 
 /**
  * True when this key may record again now (and remembers that it did): the last typing event is
  * older than TYPING_EVERY_MS, or a message was sent since (a new burst of typing after it shows at
  * once, though the widget hid the indicator when the message came).
  */
-function due(key: string, now: number, lastMessageAt: () => number | null): boolean {
+function due(ctx: Context, key: string, now: number, lastMessageAt: () => number | null): boolean {
+  let last = lastByCtx.get(ctx)
+  if (!last) lastByCtx.set(ctx, (last = new Map()))
   const before = last.get(key)
   if (before !== undefined && now - before < TYPING_EVERY_MS && (lastMessageAt() ?? 0) < before) return false
   if (last.size > 50_000) for (const [k, at] of last) if (now - at >= TYPING_EVERY_MS) last.delete(k)
@@ -31,14 +34,14 @@ function due(key: string, now: number, lastMessageAt: () => number | null): bool
 export function recordVisitorTyping(ctx: Context, session: VisitorSession, now = Date.now()) {
   const ticket = ctx.stores.tickets.openOfContact(session.contact_id)
   if (!ticket || ticket.status !== 'open' || ticket.assignee_id === null) return
-  if (!due(`v:${session.id}`, now, () => ctx.stores.webchat.lastWrittenAt(ticket.id, 'in'))) return
+  if (!due(ctx, `v:${session.id}`, now, () => ctx.stores.webchat.lastWrittenAt(ticket.id, 'in'))) return
   write(ctx.db, () => ctx.stores.events.record([`user:${ticket.assignee_id}`], 'webchat.typing', { ticket_id: ticket.id, who: 'visitor' }))
   ctx.hub.wake()
 }
 
 /** An agent is typing in a web-chat ticket: the visitor's stream shows their name. */
 export function recordAgentTyping(ctx: Context, user: User, ticket: Ticket, now = Date.now()) {
-  if (!due(`a:${user.id}:${ticket.id}`, now, () => ctx.stores.webchat.lastWrittenAt(ticket.id, 'out'))) return
+  if (!due(ctx, `a:${user.id}:${ticket.id}`, now, () => ctx.stores.webchat.lastWrittenAt(ticket.id, 'out'))) return
   write(ctx.db, () => ctx.stores.events.record([visitorTopic(ticket.contact_id)], 'webchat.typing', { ticket_id: ticket.id, who: 'agent', name: user.name }))
   ctx.hub.wake()
 }

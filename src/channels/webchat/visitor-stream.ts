@@ -17,11 +17,14 @@ import type { VisitorSession } from './store'
 export const visitorTopic = (contactId: number) => `webchat:${contactId}`
 
 /**
- * Which contact a ticket belongs to never changes: remembered for every stream. Bounded; a miss
- * costs one indexed query.
+ * Which contact a ticket belongs to never changes: remembered for every stream of this database
+ * (per context — ticket ids are only unique within one database; tests run several in a process).
+ * Bounded; a miss costs one indexed query.
  */
-const contactOfTicket = new Map<number, number | null>()
+const contactOfTicketByCtx = new WeakMap<Context, Map<number, number | null>>()
 function contactOf(ctx: Context, ticketId: number): number | null {
+  let contactOfTicket = contactOfTicketByCtx.get(ctx)
+  if (!contactOfTicket) contactOfTicketByCtx.set(ctx, (contactOfTicket = new Map()))
   let contact = contactOfTicket.get(ticketId)
   if (contact === undefined) {
     contact = ctx.stores.webchat.contactOfTicket(ticketId)
