@@ -25,7 +25,7 @@ import { signature } from '../alerts/webhook'
 import { startLoop, type WorkerLoop } from '../channels/worker-loop'
 import type { Context } from '../context'
 import { write } from '../db/open'
-import { canSeeTicket } from '../desk/visibility'
+import { eventVisibleTo, ticketOfEvent } from '../realtime/event-access'
 import { t } from '../i18n'
 import { publishNotice } from '../notices/notices'
 import type { StoredEvent } from '../realtime/events-store'
@@ -82,23 +82,11 @@ const retryable = (status: number | null) => status === null || status === 408 |
 
 const BATCH = 500
 
-function ticketOfEvent(ev: StoredEvent): { id: number; assignee_id: number | null; confidential: boolean; sector_id: number | null } | null {
-  if (ev.name === 'ticket.created' || ev.name === 'ticket.updated') return ev.data as never
-  if (ev.name === 'message.created' || ev.name === 'message.updated') return ((ev.data as { ticket?: unknown }).ticket ?? null) as never
-  return null
-}
 const ticketIdOf = (ev: StoredEvent): number | null => {
   const tk = ticketOfEvent(ev)
   if (tk?.id) return tk.id
   const id = (ev.data as { ticket_id?: unknown } | null)?.ticket_id
   return typeof id === 'number' ? id : null
-}
-
-/** What the owner's API event stream would carry: their topics, and confidential tickets only if they may see them. */
-function visibleTo(owner: User, topics: Set<string>, ev: StoredEvent): boolean {
-  if (!ev.topics.some((x) => topics.has(x))) return false
-  const ticket = ticketOfEvent(ev)
-  return !ticket?.confidential || canSeeTicket(owner, ticket)
 }
 
 /** Queues the events after each active subscription's cursor. True while more are waiting. */
@@ -117,7 +105,7 @@ export function queueEvents(ctx: Context, now = Date.now()): boolean {
     const expires = now + webhookTiming(ctx).maxAgeMs
     write(ctx.db, () => {
       for (const ev of batch) {
-        if (!topics || !matchesPatterns(ev.name, w.events) || !visibleTo(owner!, topics, ev)) continue
+        if (!topics || !matchesPatterns(ev.name, w.events) || !eventVisibleTo(owner!, topics, ev)) continue
         ctx.stores.webhooks.enqueue({ webhook_id: w.id, event_id: ev.id, event: ev.name, ticket_id: ticketIdOf(ev), body: ev.json, now, expires_at: expires })
       }
       ctx.stores.webhooks.setCursor(w.id, batch[batch.length - 1].id)

@@ -2,7 +2,7 @@
 // pages use) and GET /api/v1/events (API clients: named events with the resource as JSON).
 import { Elysia } from 'elysia'
 import { can } from '../admin/permissions'
-import { canSeeTicket } from '../desk/visibility'
+import { eventVisibleTo } from './event-access'
 import { accessVersion } from './access-version'
 import type { User } from '../admin/users-store'
 import type { Context } from '../context'
@@ -32,18 +32,8 @@ function stillAllowed(ctx: Context, userId: number) {
       const user = ctx.stores.users.get(userId)
       cached = { version: accessVersion(), at: now, user: user?.active ? user : null, topics: user?.active ? topicsFor(user) : null }
     }
-    if (cached.topics === null || !ev.topics.some((t) => cached!.topics!.has(t))) return false
-    // A confidential ticket's events reach only who may see it (its sector's topic carries them).
-    const ticket = ticketOfEvent(ev)
-    return !ticket?.confidential || canSeeTicket(cached.user!, ticket)
+    return cached.topics !== null && eventVisibleTo(cached.user!, cached.topics, ev)
   }
-}
-
-/** The ticket an event is about, from its data (ticket events carry the ticket, message events a `ticket`). */
-function ticketOfEvent(ev: StoredEvent): { assignee_id: number | null; confidential: boolean; sector_id: number | null } | null {
-  if (ev.name === 'ticket.created' || ev.name === 'ticket.updated') return ev.data as never
-  if (ev.name === 'message.created' || ev.name === 'message.updated') return ((ev.data as { ticket?: unknown }).ticket ?? null) as never
-  return null
 }
 
 /**
