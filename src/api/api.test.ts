@@ -215,6 +215,24 @@ describe('OpenAPI', () => {
   })
 })
 
+describe('OpenAPI validity and coverage', () => {
+  test('the document is valid OpenAPI 3 (its JSON schema), and every documented operation is a route the permission walk calls', async () => {
+    const { Validator } = await import('@seriousme/openapi-schema-validator')
+    const { ROUTE_PERMISSIONS } = await import('../profiles/route-permissions')
+    const doc = await (await fetch(s.url + '/api/v1/openapi.json')).json()
+    const result = await new Validator().validate(doc)
+    expect(result.errors ?? []).toEqual([])
+    expect(result.valid).toBe(true)
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+        .map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    )
+    expect(documented.length).toBeGreaterThan(60)
+    expect(documented.filter((op) => !(op in ROUTE_PERMISSIONS))).toEqual([])
+  })
+})
+
 describe('OpenAPI request bodies', () => {
   test('POST/PATCH operations carry their JSON schema even though permission is checked at parse time', async () => {
     const doc = await (await fetch(s.url + '/api/v1/openapi.json')).json()
