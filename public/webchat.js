@@ -90,7 +90,7 @@
     drop() { try { localStorage.removeItem(STORE) } catch {} },
   }
   const saved = store.read()
-  const persist = () => store.write({ token: state.token, seen: state.seen, open: state.open, surveyed: state.surveyed })
+  const persist = () => store.write({ token: state.token, seen: state.seen, open: state.open, surveyed: state.surveyed, page: store.read().page })
 
   // ---- state ---------------------------------------------------------------------------------
   const state = {
@@ -1006,10 +1006,19 @@ form.prechat .primary{width:100%;margin-top:14px}
   async function resume() {
     const s = await api('/session')
     applySession(s)
+    reportPage()
     await refresh()
     if (state.view !== 'chat') showChat()
     connect()
   }
+  // The agent's side panel shows the page the visitor is on: say so when it is another one.
+  function reportPage() {
+    if (store.read().page === location.href) return
+    api('/page', { method: 'POST', json: { page_url: location.href } })
+      .then(() => store.write(Object.assign(store.read(), { page: location.href })))
+      .catch(() => {})
+  }
+
   // GET /session → { name, ticket: { protocol, status } | null, agent: { name, avatar_url } | null }
   function applySession(s) {
     const d = s || {}

@@ -132,3 +132,18 @@ export function Card({ v, title, hint, class: cls = 'card', children }: { v: Vie
     </div>
   )
 }
+
+/**
+ * A form that is one button: posts (with the CSRF field) to `action`. `class` goes on the form
+ * (e.g. "inline-form"), `button` on the button; `confirm` is the question public/app.js asks first.
+ */
+export function PostButton({ v, action, label, class: cls, button, confirm }: { v: View; action: string; label: MessageKey; class?: string; button?: string; confirm?: string }) {
+  return (
+    <form method="post" action={action} class={cls} data-confirm={confirm}>
+      <CsrfField v={v} />
+      <button type="submit" class={button}>
+        {v.escape(label)}
+      </button>
+    </form>
+  )
+}

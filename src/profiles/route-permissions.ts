@@ -49,6 +49,7 @@ export const ROUTE_PERMISSIONS: Record<string, Requirement> = {
   'GET /webchat/:key/events': 'public',
   'POST /webchat/:key/typing': 'public',
   'POST /webchat/:key/read': 'public',
+  'POST /webchat/:key/page': 'public',
   'POST /webchat/:key/survey': 'public',
   'GET /webchat/:key/transcript': 'public',
   'GET /admin/channels/new/webchat': 'channels.manage',

@@ -315,6 +315,8 @@ describe('the WebChat widget on a company site, in Chromium', () => {
     await w.getByRole('textbox', { name: 'Mensagem' }).press('Enter')
     await carla.page.locator(`#conversation-${ticket.id} article.msg-in`, { hasText: 'página de produtos' }).waitFor()
     expect(srv.ctx.stores.tickets.lastOfContact(ticket.contact_id)!.id).toBe(ticket.id)
+    // The widget said which page she is on now: Carla's side panel follows.
+    await until(async () => srv.ctx.stores.webchat.ofContact(ticket.contact_id)?.page_url === site.url + '/produtos')
   }, 30_000)
 
   test('the network drops while Carla writes twice: back online, both arrive once; nothing lost or doubled', async () => {

@@ -5,7 +5,7 @@ import type { RateLimitConfig } from '../../src/integrations/rate-limit'
 import { WEBHOOK_PATTERNS, type WebhookSettings } from '../../src/integrations/webhooks'
 import type { Delivery, Webhook } from '../../src/integrations/webhooks-store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, Empty, FieldError, Flash } from '../components'
+import { CsrfField, DataTable, FieldError, Flash, PostButton } from '../components'
 import { Layout } from '../layout'
 import type { Problems, View } from '../view'
 
@@ -127,56 +127,45 @@ function WebhooksSection(p: IntegrationsPageProps & { webhooks: WebhookRow[] }) 
       <h2>{v.escape('integrations.webhooks')}</h2>
       <p class="hint">{v.escape('integrations.webhooks_hint')}</p>
       {p.secret ? <SecretOnce v={v} secret={p.secret.secret} /> : ''}
-      {p.webhooks.length === 0 ? (
-        <Empty title={v.t('integrations.no_webhooks')} hint={v.t('integrations.no_webhooks_hint')} />
-      ) : (
-        <div class="table-wrap">
-          <table id="webhooks-table">
-            <thead>
-              <tr>
-                <th>{v.escape('integrations.url')}</th>
-                <th>{v.escape('integrations.events')}</th>
-                <th>{v.escape('integrations.state')}</th>
-                <th>{v.escape('integrations.pending')}</th>
-                <th>{v.escape('integrations.owner')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.webhooks.map((w) => (
-                <tr id={`webhook-${w.id}`}>
-                  <td>
-                    <a href={`/admin/integrations/webhooks/${w.id}`} safe>
-                      {w.url}
-                    </a>
-                    {w.description ? (
-                      <div class="muted small" safe>
-                        {w.description}
-                      </div>
-                    ) : (
-                      ''
-                    )}
-                  </td>
-                  <td class="small" safe>
-                    {w.events.join(', ')}
-                  </td>
-                  <td>
-                    <WebhookState v={v} w={w} />
-                    {w.disabled_reason ? (
-                      <div class="muted small" safe>
-                        {w.disabled_reason}
-                      </div>
-                    ) : (
-                      ''
-                    )}
-                  </td>
-                  <td>{w.pending}</td>
-                  <td safe>{w.owner}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        v={v}
+        id="webhooks-table"
+        wrap
+        head={['integrations.url', 'integrations.events', 'integrations.state', 'integrations.pending', 'integrations.owner']}
+        rows={p.webhooks}
+        empty={{ title: v.t('integrations.no_webhooks'), hint: v.t('integrations.no_webhooks_hint') }}
+        row={(w) => (
+          <tr id={`webhook-${w.id}`}>
+            <td>
+              <a href={`/admin/integrations/webhooks/${w.id}`} safe>
+                {w.url}
+              </a>
+              {w.description ? (
+                <div class="muted small" safe>
+                  {w.description}
+                </div>
+              ) : (
+                ''
+              )}
+            </td>
+            <td class="small" safe>
+              {w.events.join(', ')}
+            </td>
+            <td>
+              <WebhookState v={v} w={w} />
+              {w.disabled_reason ? (
+                <div class="muted small" safe>
+                  {w.disabled_reason}
+                </div>
+              ) : (
+                ''
+              )}
+            </td>
+            <td>{w.pending}</td>
+            <td safe>{w.owner}</td>
+          </tr>
+        )}
+      />
       {v.can('webhooks.create') ? (
         <form class="card spaced" method="post" action="/admin/integrations/webhooks">
           <CsrfField v={v} />
@@ -251,49 +240,36 @@ function RetentionSection({ v, preview, runs, running }: { v: View; preview: Ret
       </p>
       {running ? <p class="badge">{v.escape('integrations.retention_running')}</p> : ''}
       {v.can('settings.edit') && preview.enabled ? (
-        <form method="post" action="/admin/integrations/retention/run" data-confirm={v.t('integrations.retention_confirm', { n: preview.tickets })}>
-          <CsrfField v={v} />
-          <button type="submit" class="danger">
-            {v.escape('integrations.retention_run')}
-          </button>
-        </form>
+        <PostButton v={v} action="/admin/integrations/retention/run" confirm={v.t('integrations.retention_confirm', { n: preview.tickets })} button="danger" label="integrations.retention_run" />
       ) : (
         ''
       )}
       {runs.length ? (
-        <div class="table-wrap">
-          <table id="retention-runs">
-            <thead>
-              <tr>
-                <th>{v.escape('integrations.run_started')}</th>
-                <th>{v.escape('integrations.run_trigger')}</th>
-                <th>{v.escape('integrations.run_status')}</th>
-                <th>{v.escape('integrations.run_tickets')}</th>
-                <th>{v.escape('integrations.run_files')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((r) => (
-                <tr>
-                  <td safe>{v.date(r.started_at)}</td>
-                  <td>{v.escape(r.trigger === 'manual' ? 'integrations.trigger_manual' : 'integrations.trigger_schedule')}</td>
-                  <td>
-                    {v.escape(r.status === 'done' ? 'integrations.run_done' : r.status === 'failed' ? 'integrations.run_failed' : 'integrations.retention_running')}
-                    {r.error ? (
-                      <div class="muted small" safe>
-                        {r.error}
-                      </div>
-                    ) : (
-                      ''
-                    )}
-                  </td>
-                  <td>{r.tickets}</td>
-                  <td>{r.files}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          v={v}
+          id="retention-runs"
+          wrap
+          head={['integrations.run_started', 'integrations.run_trigger', 'integrations.run_status', 'integrations.run_tickets', 'integrations.run_files']}
+          rows={runs}
+          row={(r) => (
+            <tr>
+              <td safe>{v.date(r.started_at)}</td>
+              <td>{v.escape(r.trigger === 'manual' ? 'integrations.trigger_manual' : 'integrations.trigger_schedule')}</td>
+              <td>
+                {v.escape(r.status === 'done' ? 'integrations.run_done' : r.status === 'failed' ? 'integrations.run_failed' : 'integrations.retention_running')}
+                {r.error ? (
+                  <div class="muted small" safe>
+                    {r.error}
+                  </div>
+                ) : (
+                  ''
+                )}
+              </td>
+              <td>{r.tickets}</td>
+              <td>{r.files}</td>
+            </tr>
+          )}
+        />
       ) : (
         ''
       )}
@@ -347,85 +323,56 @@ export function WebhookPage(p: WebhookPageProps) {
       </form>
       <div class="row">
         {canEdit ? (
-          <form method="post" action={`/admin/integrations/webhooks/${w.id}/secret`} class="inline-form" data-confirm={v.t('integrations.secret_confirm')}>
-            <CsrfField v={v} />
-            <button type="submit" class="secondary">
-              {v.escape('integrations.new_secret')}
-            </button>
-          </form>
+          <PostButton v={v} action={`/admin/integrations/webhooks/${w.id}/secret`} class="inline-form" confirm={v.t('integrations.secret_confirm')} button="secondary" label="integrations.new_secret" />
         ) : (
           ''
         )}
         {v.can('webhooks.delete') ? (
-          <form method="post" action={`/admin/integrations/webhooks/${w.id}/delete`} class="inline-form" data-confirm={v.t('integrations.delete_confirm')}>
-            <CsrfField v={v} />
-            <button type="submit" class="danger">
-              {v.escape('integrations.delete')}
-            </button>
-          </form>
+          <PostButton v={v} action={`/admin/integrations/webhooks/${w.id}/delete`} class="inline-form" confirm={v.t('integrations.delete_confirm')} button="danger" label="integrations.delete" />
         ) : (
           ''
         )}
       </div>
       <h2>{v.escape('integrations.deliveries')}</h2>
-      {p.deliveries.length === 0 ? (
-        <Empty title={v.t('integrations.no_deliveries')} hint={v.t('integrations.no_deliveries_hint')} />
-      ) : (
-        <div class="table-wrap">
-          <table id="deliveries">
-            <thead>
-              <tr>
-                <th>{v.escape('integrations.delivery')}</th>
-                <th>{v.escape('integrations.event')}</th>
-                <th>{v.escape('integrations.state')}</th>
-                <th>{v.escape('integrations.attempts')}</th>
-                <th>{v.escape('integrations.response')}</th>
-                <th>{v.escape('integrations.duration_ms')}</th>
-                <th>{v.escape('integrations.when')}</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.deliveries.map((d) => (
-                <tr id={`delivery-${d.id}`}>
-                  <td>{d.id}</td>
-                  <td>
-                    <code safe>{d.event}</code> <span class="muted small">#{d.event_id}</span>
-                  </td>
-                  <td>
-                    <span class={STATUS_CLASS[d.status]}>{v.escape(STATUS_LABEL[d.status])}</span>
-                    {d.error ? (
-                      <div class="muted small" safe>
-                        {d.error}
-                      </div>
-                    ) : (
-                      ''
-                    )}
-                  </td>
-                  <td>{d.attempts}</td>
-                  <td>{d.response_status ?? '—'}</td>
-                  <td>{d.duration_ms ?? '—'}</td>
-                  <td class="small">
-                    <span safe>{d.status === 'pending' ? v.t('integrations.next_retry', { at: v.date(d.next_attempt_at) }) : v.date(d.updated_at)}</span>
-                  </td>
-                  <td>
-                    {canEdit && d.status !== 'pending' ? (
-                      <form method="post" action={`/admin/integrations/webhooks/${w.id}/deliveries/${d.id}/redeliver`} class="inline-form">
-                        <CsrfField v={v} />
-                        <button type="submit" class="small secondary">
-                          {v.escape('integrations.redeliver')}
-                        </button>
-                      </form>
-                    ) : (
-                      ''
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        v={v}
+        id="deliveries"
+        wrap
+        head={['integrations.delivery', 'integrations.event', 'integrations.state', 'integrations.attempts', 'integrations.response', 'integrations.duration_ms', 'integrations.when', '']}
+        rows={p.deliveries}
+        empty={{ title: v.t('integrations.no_deliveries'), hint: v.t('integrations.no_deliveries_hint') }}
+        row={(d) => (
+          <tr id={`delivery-${d.id}`}>
+            <td>{d.id}</td>
+            <td>
+              <code safe>{d.event}</code> <span class="muted small">#{d.event_id}</span>
+            </td>
+            <td>
+              <span class={STATUS_CLASS[d.status]}>{v.escape(STATUS_LABEL[d.status])}</span>
+              {d.error ? (
+                <div class="muted small" safe>
+                  {d.error}
+                </div>
+              ) : (
+                ''
+              )}
+            </td>
+            <td>{d.attempts}</td>
+            <td>{d.response_status ?? '—'}</td>
+            <td>{d.duration_ms ?? '—'}</td>
+            <td class="small">
+              <span safe>{d.status === 'pending' ? v.t('integrations.next_retry', { at: v.date(d.next_attempt_at) }) : v.date(d.updated_at)}</span>
+            </td>
+            <td>
+              {canEdit && d.status !== 'pending' ? (
+                <PostButton v={v} action={`/admin/integrations/webhooks/${w.id}/deliveries/${d.id}/redeliver`} class="inline-form" button="small secondary" label="integrations.redeliver" />
+              ) : (
+                ''
+              )}
+            </td>
+          </tr>
+        )}
+      />
       {p.next !== null ? (
         <p>
           <a href={`/admin/integrations/webhooks/${w.id}?before=${p.next}`}>{v.escape('integrations.older')}</a>

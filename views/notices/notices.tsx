@@ -2,7 +2,7 @@
 // with "Marcar como lida"), and the notices page (current and past, the publish form).
 import type { Notice } from '../../src/notices/store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, Empty } from '../components'
+import { CsrfField, DataTable, PostButton } from '../components'
 import { Layout } from '../layout'
 import type { View } from '../view'
 
@@ -172,71 +172,49 @@ export function NoticesPage(p: NoticesPageProps) {
         ''
       )}
       <h2>{v.escape('notices.list')}</h2>
-      {p.notices.length === 0 ? (
-        <Empty title={v.t('notices.empty')} />
-      ) : (
-        <div class="table-wrap">
-          <table id="notices-table">
-            <thead>
-              <tr>
-                <th>{v.escape('notices.field_title')}</th>
-                <th>{v.escape('notices.field_level')}</th>
-                <th>{v.escape('notices.field_target')}</th>
-                <th>{v.escape('notices.when')}</th>
-                <th>{v.escape('notices.state')}</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.notices.map((n) => (
-                <tr id={`notice-row-${n.id}`}>
-                  <td>
-                    <strong safe>{n.title}</strong>
-                    {n.body ? (
-                      <p class="small msg-text" safe>
-                        {n.body}
-                      </p>
-                    ) : (
-                      ''
-                    )}
-                  </td>
-                  <td>{v.escape(n.level === 'warning' ? 'notices.level_warning' : 'notices.level_info')}</td>
-                  <td safe>{p.targetName(n)}</td>
-                  <td class="small" safe>
-                    {`${v.date(n.starts_at)} – ${v.date(n.ends_at)}`}
-                  </td>
-                  <td>
-                    {v.escape(state(n, p.now))}
-                    {n.read_at !== null ? <span class="muted small"> · {v.escape('notices.read')}</span> : ''}
-                  </td>
-                  <td class="row">
-                    {n.read_at === null && state(n, p.now) === 'notices.state_current' ? (
-                      <form method="post" action={`/notices/${n.id}/read`} class="inline-form">
-                        <CsrfField v={v} />
-                        <button type="submit" class="small secondary">
-                          {v.escape('notices.mark_read')}
-                        </button>
-                      </form>
-                    ) : (
-                      ''
-                    )}
-                    {p.manage && n.withdrawn_at === null && n.ends_at > p.now ? (
-                      <form method="post" action={`/notices/${n.id}/withdraw`} class="inline-form">
-                        <CsrfField v={v} />
-                        <button type="submit" class="small danger">
-                          {v.escape('notices.withdraw')}
-                        </button>
-                      </form>
-                    ) : (
-                      ''
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        v={v}
+        id="notices-table"
+        wrap
+        head={['notices.field_title', 'notices.field_level', 'notices.field_target', 'notices.when', 'notices.state', '']}
+        rows={p.notices}
+        empty={{ title: v.t('notices.empty') }}
+        row={(n) => (
+          <tr id={`notice-row-${n.id}`}>
+            <td>
+              <strong safe>{n.title}</strong>
+              {n.body ? (
+                <p class="small msg-text" safe>
+                  {n.body}
+                </p>
+              ) : (
+                ''
+              )}
+            </td>
+            <td>{v.escape(n.level === 'warning' ? 'notices.level_warning' : 'notices.level_info')}</td>
+            <td safe>{p.targetName(n)}</td>
+            <td class="small" safe>
+              {`${v.date(n.starts_at)} – ${v.date(n.ends_at)}`}
+            </td>
+            <td>
+              {v.escape(state(n, p.now))}
+              {n.read_at !== null ? <span class="muted small"> · {v.escape('notices.read')}</span> : ''}
+            </td>
+            <td class="row">
+              {n.read_at === null && state(n, p.now) === 'notices.state_current' ? (
+                <PostButton v={v} action={`/notices/${n.id}/read`} class="inline-form" button="small secondary" label="notices.mark_read" />
+              ) : (
+                ''
+              )}
+              {p.manage && n.withdrawn_at === null && n.ends_at > p.now ? (
+                <PostButton v={v} action={`/notices/${n.id}/withdraw`} class="inline-form" button="small danger" label="notices.withdraw" />
+              ) : (
+                ''
+              )}
+            </td>
+          </tr>
+        )}
+      />
       {p.next ? (
         <nav class="pager">
           <span></span>

@@ -80,6 +80,8 @@
 // POST /webchat/:key/typing {} → 204  (shown live to the assignee; at most one every 3 s counts;
 //        call it on input, e.g. at most every 3 s)
 // POST /webchat/:key/read { up_to_id } → 204 (marks the agent/bot/system messages up to that id read)
+// POST /webchat/:key/page { page_url } → 204 (the page the visitor is on now, when the widget loads on
+//          another page of the site; the agent's side panel shows it). 400 validation_failed.
 // POST /webchat/:key/survey { score, comment? } → 200 { ok: true } (the survey of the visitor's latest
 //        ticket; src/surveys answerSurvey) | 400 out_of_range | 409 survey_not_pending (none sent) |
 //        409 survey_expired | 409 survey_already_answered. A tap on a survey option may also be sent

@@ -116,6 +116,22 @@ describe('sessions', () => {
   })
 })
 
+describe('the page the visitor is on', () => {
+  test('POST /page records the page for the agent; a bad address is 400; no token is 401', async () => {
+    const v = await rig.visitor().start({ email: 'pagina@example.com', page_url: 'https://loja.example/' })
+    const session = () => s.ctx.stores.webchat.byToken(v.token!)!
+    expect(session().page_url).toBe('https://loja.example/')
+    expect((await v.post('/page', { page_url: 'https://loja.example/produtos?x=1' })).status).toBe(204)
+    expect(session().page_url).toBe('https://loja.example/produtos?x=1')
+    const bad = await v.post('/page', { page_url: 'javascript:alert(1)' })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).error.details[0].field).toBe('page_url')
+    expect(session().page_url).toBe('https://loja.example/produtos?x=1')
+    const anonymous = rig.visitor()
+    expect((await anonymous.post('/page', { page_url: 'https://loja.example/' })).status).toBe(401)
+  })
+})
+
 describe('LGPD', () => {
   test("anonymising the customer (LGPD) blanks what the visitor's form and browser told us; the consent record stays", async () => {
     const { anonymizeCustomer } = await import('../../lgpd/lgpd')

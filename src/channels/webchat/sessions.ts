@@ -68,16 +68,7 @@ export function validateSession(input: SessionInput, settings: WebchatSettings):
   }, 'webchat.valid_code')
 
   // Page and language are what the widget reports, for the agent's side panel: kept when sane.
-  const pageRaw = str(input.page_url)
-  let pageUrl: string | null = null
-  if (pageRaw && pageRaw.length <= 2000) {
-    try {
-      const u = new URL(pageRaw)
-      if (u.protocol === 'https:' || u.protocol === 'http:') pageUrl = u.href
-    } catch {
-      // not a URL: not kept
-    }
-  }
+  const pageUrl = pageUrlOf(input.page_url)
   const localeRaw = str(input.locale)
   const locale = localeRaw && LOCALE.test(localeRaw) ? localeRaw : null
 
@@ -125,4 +116,15 @@ export function startSession(ctx: Context, channel: Channel, settings: WebchatSe
     })
   })
   return { id, token, expires_at: expires }
+}
+
+/** A page address the widget reports (http/https, ≤ 2,000 characters), or null: not kept. */
+export function pageUrlOf(raw: unknown): string | null {
+  if (typeof raw !== 'string' || !raw || raw.length > 2000) return null
+  try {
+    const u = new URL(raw)
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null
+  } catch {
+    return null
+  }
 }

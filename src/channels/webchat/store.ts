@@ -54,6 +54,7 @@ export function webchatStore(db: Database) {
   const byId = db.query<VisitorSession, [number]>(`SELECT ${COLUMNS} FROM webchat_sessions WHERE id = ?`)
   const ofContact = db.query<VisitorSession, [number]>(`SELECT ${COLUMNS} FROM webchat_sessions WHERE contact_id = ? ORDER BY id DESC LIMIT 1`)
   const seen = db.query<unknown, [number, number]>('UPDATE webchat_sessions SET last_seen_at = ? WHERE id = ?')
+  const page = db.query<unknown, [string, number, number]>('UPDATE webchat_sessions SET page_url = ?, last_seen_at = ? WHERE id = ?')
   // The visitor's tickets (tickets_contact_open index), for "is this ticket theirs" and the history.
   const ticketIds = db.query<{ id: number }, [number]>('SELECT id FROM tickets WHERE contact_id = ? ORDER BY id')
   // The visitor's conversation across their tickets, by message id (messages_ticket index per ticket).
@@ -105,6 +106,8 @@ export function webchatStore(db: Database) {
     /** The session behind a web-chat contact (the workspace's side panel shows its page and browser). */
     ofContact: (contactId: number): VisitorSession | null => ofContact.get(contactId),
     touch: (id: number, now = Date.now()) => seen.run(now, id),
+    /** The page the visitor is on now (the widget says so when it loads on another page). */
+    setPage: (id: number, pageUrl: string, now = Date.now()) => page.run(pageUrl, now, id),
     ticketIds: (contactId: number): number[] => ticketIds.all(contactId).map((r) => r.id),
     /** Ids of the visitor-visible messages (no internal notes) of a contact's tickets, oldest first. */
     conversationIds: (contactId: number, afterId: number, limit: number): number[] => conversation.all(contactId, afterId, limit).map((r) => r.id),

@@ -22,7 +22,7 @@ import { recordMessageUpdated } from '../whatsapp/statuses'
 import type { Channel } from '../store'
 import { ingestVisitorMessage, type VisitorInbound } from './ingest'
 import { buttonsOf, surveyOf, visibleToVisitor, visitorMessage, type VisitorButton } from './protocol'
-import { startSession, TOKEN_PATTERN, validateSession, type SessionInput } from './sessions'
+import { pageUrlOf, startSession, TOKEN_PATTERN, validateSession, type SessionInput } from './sessions'
 import { KEY_PATTERN, settingsOf, type WebchatSettings } from './settings'
 import type { VisitorSession } from './store'
 import { transcriptOf } from './transcript'
@@ -392,6 +392,20 @@ export function visitorApi(ctx: Context) {
           async (c) => {
             await readJson(c.request)
             recordVisitorTyping(ctx, c.session)
+            return new Response(null, { status: 204 })
+          },
+          { auth: true },
+        ),
+        { parse: 'none' },
+      )
+      .post(
+        '/webchat/:key/page',
+        visitor(
+          async (c) => {
+            const body = await readJson(c.request)
+            const pageUrl = pageUrlOf(body.page_url)
+            if (!pageUrl) throw badRequest('validation_failed', 'error.validation', [{ field: 'page_url', key: 'webchat.valid_page_url' }])
+            write(ctx.db, () => ctx.stores.webchat.setPage(c.session.id, pageUrl))
             return new Response(null, { status: 204 })
           },
           { auth: true },
