@@ -147,3 +147,23 @@ export function PostButton({ v, action, label, class: cls, button, confirm }: { 
     </form>
   )
 }
+
+/** The note over a form that came back with problems ('' when there are none). */
+export function FixErrors({ v, problems }: { v: View; problems: Problems }) {
+  if (!Object.keys(problems).length) return ''
+  return (
+    <div class="flash error" role="alert">
+      {v.escape('form.fix_errors')}
+    </div>
+  )
+}
+
+/** A settings form's save button, for those who may edit ('' for the others). */
+export function SaveActions({ v, show }: { v: View; show: boolean }) {
+  if (!show) return ''
+  return (
+    <div class="actions">
+      <button type="submit">{v.escape('form.save')}</button>
+    </div>
+  )
+}

@@ -580,7 +580,8 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
           const kind = inter.type === 'list' ? 'list_reply' : 'button_reply'
           const typed = choice && /^survey:\d+:\d+$/.test(choice.id) && Math.random() < 0.3 ? choice.id.split(':')[2] : null
           if (choice && !stopping) {
-            c.surveys++
+            // Only survey rows count as answers (the same wait also catches a bot menu of a new conversation).
+            if (/^survey:\d+:\d+$/.test(choice.id)) c.surveys++
             if (typed) await say(waId, name, { type: 'text', text: typed })
             else await say(waId, name, { type: 'interactive', interactive: { type: kind, [kind]: { id: choice.id, title: choice.title } }, context: { from: '15551234567', id: survey.m.wamid } })
           }

@@ -1,6 +1,6 @@
 // What the benchmark scripts share: child processes and temp dirs removed at exit, a free port,
 // waiting for a server to answer, percentiles, and a log line on stderr (stdout is the report).
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
@@ -48,6 +48,16 @@ export async function waitHealthy(url: string, tries = 200) {
     await Bun.sleep(100)
   }
   throw new Error(`not healthy: ${url}`)
+}
+
+/** A process's resident memory in MB (null when it is gone). */
+export function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Math.round(Number(m[1]) / 1024) : null
+  } catch {
+    return null
+  }
 }
 
 /** The p-th percentile (nearest rank below); NaN for no samples. */

@@ -15,15 +15,13 @@
 // (20 sessions per 10 minutes, 600 POSTs a minute) are not what is measured. Descriptor limits are
 // raised to the hard limit in the server's and the clients' shells. Prints a table and, last, one
 // JSON line. Children and temp dirs are removed at the end.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { Subprocess } from 'bun'
 import { loadConfig } from '../../src/config'
 import { createContext, type Context } from '../../src/context'
 import { write } from '../../src/db/open'
 import { createLogger } from '../../src/logger'
+import { freePort, lineReader, log, r1, rssMb, spawnChild, tempDir, waitHealthy } from './support'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const BUN = process.execPath
@@ -32,77 +30,6 @@ const CLIENTS = Math.max(2, Number(process.env.BENCH_CLIENTS ?? 2))
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 3000)
 const GOALS = { rssMb: 300, widgetGzipKb: 30 }
 const ORIGIN = 'https://loja.example'
-
-// ---- bookkeeping -----------------------------------------------------------------------------------
-const children = new Set<Subprocess>()
-const temps = new Set<string>()
-process.on('exit', () => {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL')
-    } catch {}
-  }
-  for (const d of temps) rmSync(d, { recursive: true, force: true })
-})
-process.on('SIGINT', () => process.exit(130))
-const log = (m: string) => process.stderr.write(`· ${m}\n`)
-const temp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kumquat-wcbench-'))
-  temps.add(d)
-  return d
-}
-const freePort = () => {
-  const l = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  const p = l.port
-  l.stop(true)
-  return p
-}
-const r1 = (x: number) => Math.round(x * 10) / 10
-function rssMb(pid: number): number | null {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Math.round(Number(m[1]) / 1024) : null
-  } catch {
-    return null
-  }
-}
-async function waitHealthy(url: string) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(url)).ok) return
-    } catch {}
-    await Bun.sleep(100)
-  }
-  throw new Error(`not healthy: ${url}`)
-}
-function spawn(cmd: string[], cwd: string, env: Record<string, string>, o: { stdin?: 'pipe'; stdout?: 'pipe' } = {}) {
-  const p = Bun.spawn(cmd, { cwd, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...env }, stdin: o.stdin ?? 'ignore', stdout: o.stdout ?? 'ignore', stderr: 'inherit' })
-  children.add(p)
-  return p
-}
-/** Lines of a child's stdout, read with next() (a for-await loop left early would close it). */
-function lineReader(p: Subprocess) {
-  const lines = (async function* () {
-    const decoder = new TextDecoder()
-    let buf = ''
-    const reader = (p.stdout as ReadableStream<Uint8Array>).getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return
-      buf += decoder.decode(value, { stream: true })
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) {
-        yield buf.slice(0, i)
-        buf = buf.slice(i + 1)
-      }
-    }
-  })()
-  return async () => {
-    const r = await lines.next()
-    if (r.done) throw new Error('client process ended')
-    return r.value
-  }
-}
 
 /** POST JSON from a given local address (node:http; fetch cannot choose it). */
 function postFrom(localAddress: string, url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; data: unknown }> {
@@ -140,7 +67,7 @@ function seed(dataDir: string): string {
 
 async function binary(): Promise<string> {
   if (process.env.BENCH_BINARY) return resolve(process.env.BENCH_BINARY)
-  const out = join(temp(), 'kumquat')
+  const out = join(tempDir('kumquat-wcbench-'), 'kumquat')
   log('building the binary from the working tree (into a temp dir)')
   const p = Bun.spawnSync([BUN, 'scripts/build.ts', out], { cwd: ROOT, stdout: 'ignore', stderr: 'inherit' })
   if (p.exitCode !== 0) throw new Error('build failed')
@@ -172,12 +99,12 @@ for await (const line of console) if (line.trim() === 'exit') process.exit(0)
 `
 
 // ---- run ------------------------------------------------------------------------------------------------
-const dataDir = temp()
+const dataDir = tempDir('kumquat-wcbench-')
 const adminToken = seed(dataDir)
 const exe = await binary()
 const port = freePort()
 const base = `http://127.0.0.1:${port}`
-const server = spawn(['/bin/sh', '-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" serve', exe], dataDir, {
+const server = spawnChild(['/bin/sh', '-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" serve', exe], dataDir, {
   KUMQUAT_PORT: String(port),
   KUMQUAT_HOST: '127.0.0.1',
   KUMQUAT_DATA_DIR: dataDir,
@@ -225,7 +152,7 @@ const rssSessions = rssMb(server.pid)
 
 // N idle streams from CLIENTS processes.
 log(`opening ${STREAMS} visitor event streams from ${CLIENTS} client processes`)
-const dir = temp()
+const dir = tempDir('kumquat-wcbench-')
 await Bun.write(join(dir, 'client.ts'), CLIENT)
 const streamsStarted = performance.now()
 const clients = await Promise.all(
@@ -233,7 +160,7 @@ const clients = await Promise.all(
     const mine = tokens.filter((_, i) => i % CLIENTS === c)
     const file = join(dir, `tokens-${c}.json`)
     await Bun.write(file, JSON.stringify(mine))
-    const p = spawn(['/bin/sh', '-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$1"', BUN, join(dir, 'client.ts')], dir, { TOKENS: file, BASE: visitorBase, BUN_CONFIG_MAX_HTTP_REQUESTS: String(mine.length + 64) }, { stdin: 'pipe', stdout: 'pipe' })
+    const p = spawnChild(['/bin/sh', '-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$1"', BUN, join(dir, 'client.ts')], dir, { TOKENS: file, BASE: visitorBase, BUN_CONFIG_MAX_HTTP_REQUESTS: String(mine.length + 64) }, { stdin: 'pipe', stdout: 'pipe' })
     const nextLine = lineReader(p)
     for (;;) {
       const line = await nextLine()

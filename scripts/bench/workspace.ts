@@ -16,7 +16,6 @@
 //
 // Goals: p99 fan-out < 200 ms for 1,000 streams; workspace render < 50 ms. Prints a table and, last,
 // one JSON line. All traffic stays on 127.0.0.1; children and temp dirs are removed at the end.
-import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { signBody } from '../../src/channels/whatsapp/signature'
 import { loadConfig } from '../../src/config'
@@ -24,7 +23,7 @@ import { createContext, type Context } from '../../src/context'
 import { write } from '../../src/db/open'
 import { createLogger } from '../../src/logger'
 import { PANEL_MESSAGES } from '../../src/desk/workspace'
-import { freePort, lineReader, log, median, pct, r1, spawnChild as spawn, tempDir, waitHealthy } from './support'
+import { freePort, lineReader, log, median, pct, r1, rssMb, spawnChild as spawn, tempDir, waitHealthy } from './support'
 
 const ROOT = resolve(import.meta.dir, '../..')
 const BUN = process.execPath
@@ -171,16 +170,6 @@ function delivery(i: number, run: string) {
   return { body, wamid, signature: signBody(SECRET, body) }
 }
 
-function rssOf(pid: number): number | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const m = /VmRSS:\s+(\d+) kB/.exec(status)
-    return m ? Math.round(Number(m[1]) / 1024) : null
-  } catch {
-    return null
-  }
-}
-
 async function benchFanout(): Promise<FanoutResult> {
   const metaUrl = await startFakeMeta()
   const dataDir = tempDir('kumquat-wsbench-')
@@ -237,7 +226,7 @@ async function benchFanout(): Promise<FanoutResult> {
   )
   const connectSeconds = (performance.now() - started) / 1000
   await Bun.sleep(500)
-  const rss = serverPid && !IN_PROCESS ? rssOf(serverPid) : null
+  const rss = serverPid && !IN_PROCESS ? rssMb(serverPid) : null
 
   // The webhooks, one at a time (fan-out latency, not throughput).
   log(`delivering ${WEBHOOKS} signed webhooks, ${GAP_MS} ms apart`)

@@ -8,6 +8,7 @@ import { badRequest, HttpError, notFound, type FieldProblem } from '../http/erro
 import { randomToken } from '../http/tokens'
 import { t, type Lang } from '../i18n'
 import type { Channel, ChannelType, WhatsAppSecrets, WhatsAppSettings } from './store'
+import { checkSectorAndFlow } from './sector-flow'
 import { explainGraphError } from './whatsapp/errors'
 import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, GraphError, graphClient } from './whatsapp/graph'
 import { createWebchatChannel, updateWebchatChannel, webchatJson, type WebchatInput } from './webchat/settings'
@@ -110,7 +111,6 @@ export function validateWhatsApp(ctx: Context, input: ChannelInput, existing: Ch
     graph_version: current.graph_version ?? DEFAULT_GRAPH_VERSION,
   }
   let name = existing?.name ?? ''
-  let sectorId = existing?.sector_id ?? 0
 
   if (need(input.name)) {
     const v = trimmed(input.name)
@@ -138,20 +138,7 @@ export function validateWhatsApp(ctx: Context, input: ChannelInput, existing: Ch
     if (!v || !GRAPH_VERSION.test(v)) problems.push({ field: 'graph_version', key: 'channels.valid_graph_version' })
     else settings.graph_version = v
   }
-  if (need(input.sector_id)) {
-    const id = input.sector_id
-    if (!Number.isInteger(id) || (id as number) < 1 || !ctx.stores.sectors.get(id as number)) problems.push({ field: 'sector_id', key: 'channels.valid_sector' })
-    else sectorId = id as number
-  }
-  // api.md: omitted → the built-in default flow (a new channel) or the flow it has (a change);
-  // null → no bot (tickets queue in the sector at once); an id → that flow (src/bot).
-  let botFlowId: number | null = existing ? existing.bot_flow_id : (ctx.stores.bot.flows.builtin()?.id ?? null)
-  if (input.bot_flow_id === null) botFlowId = null
-  else if (input.bot_flow_id !== undefined) {
-    const id = input.bot_flow_id
-    if (!Number.isInteger(id) || (id as number) < 1 || !ctx.stores.bot.flows.get(id as number)) problems.push({ field: 'bot_flow_id', key: 'bot.valid_channel_flow' })
-    else botFlowId = id as number
-  }
+  const { sectorId, botFlowId } = checkSectorAndFlow(ctx, input, existing, problems)
 
   const secrets: WhatsAppSecrets = existing ? ctx.stores.channels.secrets<WhatsAppSecrets>(existing.id) : { access_token: '', app_secret: '', verify_token: '' }
   const secretsGiven: SecretField[] = []

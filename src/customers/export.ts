@@ -5,7 +5,7 @@
 import type { User } from '../admin/users-store'
 import type { Context } from '../context'
 import { write } from '../db/open'
-import { csvCell } from '../reports/csv'
+import { csvCell, csvResponse } from '../reports/csv'
 import { formatCode } from './code'
 import { customerSearchOf, formatPhone } from './customers'
 
@@ -61,12 +61,5 @@ export function exportCustomersCsv(ctx: Context, user: User, q: string, ip: stri
     },
   })
   const day = new Date().toISOString().slice(0, 10)
-  return new Response(body, {
-    headers: {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="clientes-${day}.csv"`,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    },
-  })
+  return csvResponse(`clientes-${day}.csv`, body)
 }

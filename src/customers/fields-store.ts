@@ -23,14 +23,7 @@ interface Row extends Omit<CustomField, 'options' | 'required'> {
   required: number
 }
 
-export interface FieldDefinition {
-  key: string
-  label: string
-  kind: FieldKind
-  options: string[]
-  required: boolean
-  position: number
-}
+export type FieldDefinition = Pick<CustomField, 'key' | 'label' | 'kind' | 'options' | 'required' | 'position'>
 
 const COLUMNS = 'id, type_id, key, label, kind, options, required, position, created_at, updated_at'
 const toField = (r: Row): CustomField => ({ ...r, options: JSON.parse(r.options) as string[], required: r.required === 1 })

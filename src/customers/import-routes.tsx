@@ -5,7 +5,7 @@ import type { Context } from '../context'
 import { clientIp } from '../http/client-ip'
 import { checkSessionCsrf } from '../http/csrf'
 import { HttpError, notFound } from '../http/errors'
-import { buildView, html, pageViewer, redirect } from '../http/pages'
+import { buildView, html, pageViewer, readCheckedForm, redirect } from '../http/pages'
 import { csvResponse } from '../reports/csv'
 import { ImportResultPage, ImportUploadPage } from '../../views/customers/import'
 import { checkImport, IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, ownImport, previewImport, rejectedCsv, runImport } from './import'
@@ -23,18 +23,10 @@ export function customerImportRoutes(ctx: Context) {
     .get('/customers/import', ({ request }) => upload(request, pageViewer(ctx, request, 'customers.create')))
     .post('/customers/import', async ({ request }) => {
       const viewer = pageViewer(ctx, request, 'customers.create')
-      let data: FormData
-      try {
-        data = await request.formData()
-      } catch {
-        throw new HttpError(415, 'unsupported_media_type', 'error.unsupported_media_type')
-      }
-      const fields: Record<string, string> = {}
-      for (const [k, value] of data.entries()) if (typeof value === 'string') fields[k] = value
-      checkSessionCsrf(request, viewer, fields)
+      const form = await readCheckedForm(request, viewer)
       const v = buildView(ctx, request, viewer)
-      const file = data.get('file')
-      if (!(file instanceof File) || file.size === 0) return upload(request, viewer, v.t('customer_import.file_missing'), 422)
+      const file = form.file('file')
+      if (!file || file.size === 0) return upload(request, viewer, v.t('customer_import.file_missing'), 422)
       let id: number
       try {
         id = previewImport(ctx, viewer.user, file.name || 'clientes.csv', new Uint8Array(await file.arrayBuffer()), v.lang)

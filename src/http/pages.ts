@@ -48,6 +48,8 @@ export interface Form {
   get(name: string): string
   all(name: string): string[]
   has(name: string): boolean
+  /** an uploaded file (multipart), or null */
+  file(name: string): File | null
   fields: Record<string, string>
 }
 
@@ -68,6 +70,10 @@ export async function readForm(request: Request): Promise<Form> {
     },
     all: (name) => data.getAll(name).filter((x): x is string => typeof x === 'string'),
     has: (name) => data.has(name),
+    file: (name) => {
+      const value = data.get(name)
+      return value instanceof File ? value : null
+    },
     fields,
   }
 }

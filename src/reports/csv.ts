@@ -14,8 +14,8 @@ export function toCsv(header: string[], rows: Cell[][]): string {
   return '\ufeff' + [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n'
 }
 
-/** `attachment; filename="…"` for an ASCII file name we made ourselves. */
-export function csvResponse(filename: string, body: string): Response {
+/** `attachment; filename="…"` for an ASCII file name we made ourselves; the body whole or streamed. */
+export function csvResponse(filename: string, body: string | ReadableStream<Uint8Array>): Response {
   return new Response(body, {
     headers: {
       'content-type': 'text/csv; charset=utf-8',

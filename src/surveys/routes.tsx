@@ -18,7 +18,7 @@ import { csvResponse, toCsv } from '../reports/csv'
 import { parseFilters } from '../reports/filters'
 import { parsePeriod } from '../reports/period'
 import type { ReportFilter } from '../reports/store'
-import { namesFor } from '../reports/routes'
+import { filterOptions, namesFor } from '../reports/routes'
 import { SurveySettingsPage } from '../../views/surveys/settings'
 import { ResultsPage, type ResultsValues } from '../../views/surveys/results'
 import type { Problems } from '../../views/view'
@@ -217,17 +217,6 @@ export function surveysRoutes(ctx: Context) {
     return { ...parsed, values, kind }
   }
 
-  const options = (f: ReportFilter) => {
-    const sectors = ctx.stores.sectors.list().filter((s) => inScope(f.scope, s.id))
-    const agents = new Map<number, string>()
-    for (const s of sectors) for (const u of ctx.stores.users.membersOf(s.id)) agents.set(u.id, u.name)
-    return {
-      sectors: sectors.map((s) => ({ id: s.id, name: s.name })),
-      channels: ctx.stores.channels.list().map((c) => ({ id: c.id, name: c.name })),
-      agents: [...agents].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name)),
-    }
-  }
-
   const csv = (user: User, lang: Lang, url: URL) => {
     const { filter, values } = pageFilters(user, url)
     const names = namesFor(ctx, lang)
@@ -263,7 +252,7 @@ export function surveysRoutes(ctx: Context) {
           results={computeResults(ctx, filter)}
           comments={comments}
           nextComments={rows.length > COMMENTS_PAGE ? comments[comments.length - 1].id : null}
-          {...options(filter)}
+          {...filterOptions(ctx, filter)}
           names={namesFor(ctx, v.lang)}
         />,
       )

@@ -40,19 +40,7 @@ export interface Survey {
   message_id: number | null
 }
 
-export interface NewSurvey {
-  ticket_id: number
-  contact_id: number
-  channel_id: number
-  sector_id: number | null
-  agent_id: number | null
-  kind: SurveyKind
-  question: string
-  comment_question: string | null
-  thanks: string
-  sent_at: number
-  expires_at: number
-}
+export type NewSurvey = Pick<Survey, 'ticket_id' | 'contact_id' | 'channel_id' | 'sector_id' | 'agent_id' | 'kind' | 'question' | 'comment_question' | 'thanks' | 'sent_at' | 'expires_at'>
 
 /** The results' filters: answered in [from, to), by the sector/agent/channel at close, within a scope. */
 export interface ResultsFilter {

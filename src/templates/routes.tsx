@@ -17,7 +17,6 @@ import type { Ticket } from '../desk/tickets-store'
 import { canSeeTicket } from '../desk/visibility'
 import { langOf } from '../http/auth'
 import { clientIp } from '../http/client-ip'
-import { checkSessionCsrf } from '../http/csrf'
 import { forbidden, HttpError, notFound } from '../http/errors'
 import { buildView, flashKey, html, isHtmx, pageViewer, readCheckedForm, redirect, type Form } from '../http/pages'
 import { t as tr, type MessageKey } from '../i18n'
@@ -567,19 +566,11 @@ export function templatesRoutes(ctx: Context) {
     .get('/bulk', ({ request }) => bulkPage(request, pageViewer(ctx, request, 'bulk.send')))
     .post('/bulk', async ({ request }) => {
       const viewer = pageViewer(ctx, request, 'bulk.send')
-      let data: FormData
-      try {
-        data = await request.formData()
-      } catch {
-        throw new HttpError(415, 'unsupported_media_type', 'error.unsupported_media_type')
-      }
-      const fields: Record<string, string> = {}
-      for (const [k, value] of data.entries()) if (typeof value === 'string') fields[k] = value
-      checkSessionCsrf(request, viewer, fields)
-      const templateId = optionalInt(fields.template_id ?? null)
-      const file = data.get('file')
+      const form = await readCheckedForm(request, viewer)
+      const templateId = optionalInt(form.fields.template_id ?? null)
+      const file = form.file('file')
       const v = buildView(ctx, request, viewer)
-      if (!(file instanceof File) || file.size === 0) return bulkPage(request, viewer, { problems: { file: 'bulk.valid_empty' }, selected: templateId }, 422)
+      if (!file || file.size === 0) return bulkPage(request, viewer, { problems: { file: 'bulk.valid_empty' }, selected: templateId }, 422)
       try {
         const run = createBulkRun(ctx, viewer.user, { template_id: templateId, label: file.name, csv: await file.text() }, clientIp(request))
         return redirect(`/bulk/${run.id}?ok=bulk.started`)

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { deflateSync } from 'node:zlib'
 import type { Locator, Page } from 'playwright-core'
 import type { User } from '../../src/admin/users-store'
 import { write } from '../../src/db/open'
@@ -21,6 +20,7 @@ import { recordAgentTyping } from '../../src/channels/webchat/typing'
 import { setPresence } from '../../src/desk/presence'
 import { saveCalendar, saveSectorHours } from '../../src/hours/hours'
 import type { Ticket } from '../../src/desk/tickets-store'
+import { gradientPng } from '../support/png'
 import { seedUser, startTestServer, type TestServer } from '../support/server'
 import { launchBrowser, waitForLive, type BrowserSession, type Diagnostics } from './support'
 import { startHostSite, type HostSite } from './webchat-host'
@@ -29,35 +29,6 @@ const CARLA = { name: 'Carla Atendente', email: 'carla@example.com', password: '
 const ANA = { name: 'Ana <img src=x onerror=alert(1)>', email: 'ana@cliente.example' }
 const POLICY = 'https://loja.example/privacidade'
 const CONSENT = 'Autorizo a Loja Exemplo a usar meus dados para este atendimento.'
-
-/** A small real PNG (a flat orange square), for the attachment. */
-function png(size: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    return c >>> 0
-  })
-  const crc = (b: Buffer) => {
-    let c = 0xffffffff
-    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8)
-    return (c ^ 0xffffffff) >>> 0
-  }
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
-    const out = Buffer.alloc(body.length + 8)
-    out.writeUInt32BE(data.length, 0)
-    body.copy(out, 4)
-    out.writeUInt32BE(crc(body), body.length + 4)
-    return out
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(size, 0)
-  ihdr.writeUInt32BE(size, 4)
-  ihdr.set([8, 2, 0, 0, 0], 8)
-  const raw = Buffer.alloc((size * 3 + 1) * size)
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) raw.set([224, 117, 26], y * (size * 3 + 1) + 1 + x * 3)
-  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
-}
 
 let srv: TestServer
 let site: HostSite
@@ -285,7 +256,7 @@ describe('the WebChat widget on a company site, in Chromium', () => {
     const page = ana.page
     const w = widget(page)
     await w.getByRole('textbox', { name: 'Mensagem' }).fill('Foto da etiqueta')
-    await w.locator('input[type=file]').setInputFiles({ name: 'etiqueta <1>.png', mimeType: 'image/png', buffer: png(64) })
+    await w.locator('input[type=file]').setInputFiles({ name: 'etiqueta <1>.png', mimeType: 'image/png', buffer: gradientPng(64, 64) })
     const pic = bubbles(page).filter({ has: page.locator('img') }).last()
     await pic.waitFor()
     await until(() => pic.locator('img').evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth === 64))

@@ -5,15 +5,12 @@
 // - Every API body schema (each POST/PUT/PATCH route with a body in /api/v1/openapi.json), fed
 //   arbitrary JSON, never answers 5xx, and a 4xx answer writes nothing.
 import { Database } from 'bun:sqlite'
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { DeliveryShapeError, parseDelivery } from '../../src/channels/whatsapp/parse'
 import { signBody } from '../../src/channels/whatsapp/signature'
-import { startFakeMeta, type FakeMeta } from '../../scripts/fake-meta'
-import { killAll } from '../e2e/support'
-import { api, deliver, provision, startKumquat, textDelivery, until, type Kumquat, type Provisioned } from './support'
+import { api, deliver, faultRig, textDelivery, until } from './support'
 
 // ---- arbitraries -----------------------------------------------------------------------------------
 
@@ -127,27 +124,13 @@ describe('webhook parser', () => {
 
 // ---- the binary ----------------------------------------------------------------------------------------
 
-let meta: FakeMeta
-let k: Kumquat
-let p: Provisioned
-
-beforeAll(async () => {
-  meta = startFakeMeta()
-  k = await startKumquat({ env: { LOG_LEVEL: 'info' } })
-  p = await provision(k, meta)
-}, 60_000)
-
-afterAll(async () => {
-  await k?.stop()
-  killAll()
-  await meta?.stop()
-  if (k) rmSync(k.dir, { recursive: true, force: true })
-})
+const rig = faultRig({ LOG_LEVEL: 'info' })
 
 const scalar = <T>(db: Database, sql: string) => Object.values(db.query(sql).get() as Record<string, T>)[0]
 
 describe('webhook endpoint (compiled binary)', () => {
   test('arbitrary signed bodies: 200 or 400, never 5xx; what is stored is processed whole or not at all', async () => {
+    const { k, p } = rig
     const answers = new Map<number, number>()
     const count = (s: number) => answers.set(s, (answers.get(s) ?? 0) + 1)
     const send = async (raw: string) => {
@@ -282,6 +265,7 @@ const changedTables = (a: Map<string, string>, b: Map<string, string>) => [...ne
 
 describe('API body schemas (compiled binary)', () => {
   test('arbitrary JSON to every POST/PUT/PATCH body: never 5xx; a 4xx writes nothing', async () => {
+    const { k, p } = rig
     const doc = (await api(k, p.token, 'GET', '/api/v1/openapi.json')).json as { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: JsonSchema }> } }>> }
     // Things for path parameters to point at: a victim user (never the caller), a ticket.
     const victim = await api(k, p.token, 'POST', '/api/v1/users', { name: 'Vítima', email: 'victim@faults.test', password: 'victim-password-1', profile: 'agent' })
@@ -378,12 +362,14 @@ describe('API body schemas (compiled binary)', () => {
 
 describe('bugs found by this fuzz, fixed (src/http/json-body.ts)', () => {
   test('an object with its own "toString"/"valueOf" where a string is expected answers 400, not 500 (Elysia mapValueError)', async () => {
+    const { k, p } = rig
     for (const name of [{ toString: 1 }, { valueOf: 1 }, { toString: 1, valueOf: 1 }]) {
       const r = await api(k, p.token, 'POST', '/api/v1/sectors', { name })
       expect({ status: r.status, code: r.json?.error?.code }).toEqual({ status: 400, code: 'validation_failed' })
     }
   })
   test('a lone surrogate in a text answers 400 with the field, every time, and stores nothing', async () => {
+    const { k, p } = rig
     const before = (await api(k, p.token, 'GET', '/api/v1/customer-types')).text
     for (let i = 0; i < 2; i++) {
       const r = await api(k, p.token, 'POST', '/api/v1/customer-types', undefined, { raw: '{"name":"tipo \\ud800"}' })

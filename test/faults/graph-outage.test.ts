@@ -2,37 +2,20 @@
 // 5xx on every attempt — minutes of outage compressed into seconds). Agent messages wait in the
 // outbox (status "queued", the page shows "aguardando envio"); once the API recovers every message
 // goes out exactly once, in order per ticket. Against the compiled binary and scripts/fake-meta.ts.
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { rmSync } from 'node:fs'
-import { startFakeMeta, type FakeMeta } from '../../scripts/fake-meta'
+import { expect, test } from 'bun:test'
 import { Browser } from '../support/server'
-import { killAll } from '../e2e/support'
-import { api, deliver, provision, startKumquat, textDelivery, until, type Kumquat, type Provisioned } from './support'
+import { api, deliver, faultRig, textDelivery, until, untilDrained } from './support'
 
 const CUSTOMERS = ['5583990000101', '5583990000102', '5583990000103']
 const PER_TICKET = 3
 const OUTAGE_MS = 24_000
 
-let meta: FakeMeta
-let k: Kumquat
-let p: Provisioned
-
-beforeAll(async () => {
-  meta = startFakeMeta()
-  k = await startKumquat({ env: { LOG_LEVEL: 'warn' } })
-  p = await provision(k, meta)
-}, 60_000)
-
-afterAll(async () => {
-  await k?.stop()
-  killAll()
-  await meta?.stop()
-  if (k) rmSync(k.dir, { recursive: true, force: true })
-})
+const rig = faultRig({ LOG_LEVEL: 'warn' })
 
 type Sent = { to: string; type: string; text: string; at: number; status: number | null }
 
 test('Graph API outage: messages wait queued, then all go out once, in order per ticket', async () => {
+  const { meta, k, p } = rig
   // The outage starts before anything is sent: first a request the API never answers (the client
   // gives up after its 15 s timeout), then throughput 429s with Retry-After, a proxy's HTML 503,
   // then 500 for every attempt until we lift it.
@@ -90,24 +73,10 @@ test('Graph API outage: messages wait queued, then all go out once, in order per
 
   // Everything the database queued for customers (the protocol message of each ticket, the
   // agents' replies, anything else automatic) goes out once the outbox drains.
-  const outbound = () => {
-    const db = k.db()
-    try {
-      return {
-        queued: db.query<{ ticket_id: number; type: string; text: string | null }, []>("SELECT ticket_id, type, text FROM messages WHERE direction = 'out' AND type != 'note' ORDER BY id").all(),
-        open: db.query<{ n: number }, []>("SELECT count(*) AS n FROM outbox WHERE kind = 'send' AND status IN ('pending', 'sending')").get()!.n,
-      }
-    } finally {
-      db.close()
-    }
-  }
-  const drained = await until(() => {
-    const o = outbound()
-    return o.open === 0 && meta.state.messages.length >= o.queued.length ? o : null
-  }, 45_000, 'the outbox drained after recovery')
+  const drained = await untilDrained(k, meta, "type != 'note'", 45_000, 'the outbox drained after recovery')
   const drainMs = Date.now() - recovered
   await Bun.sleep(500) // nothing more should come
-  const total = drained.queued.length
+  const total = drained.length
   expect(total).toBeGreaterThanOrEqual(CUSTOMERS.length * PER_TICKET)
 
   // Exactly once, in the order queued per ticket (whatever the desk sends by itself — protocol
@@ -116,7 +85,7 @@ test('Graph API outage: messages wait queued, then all go out once, in order per
   expect(sent.length).toBe(total)
   for (const waId of CUSTOMERS) {
     const mine = sent.filter((s) => s.to === waId)
-    const queued = drained.queued.filter((q) => q.ticket_id === ticketOf.get(waId))
+    const queued = drained.filter((q) => q.ticket_id === ticketOf.get(waId))
     expect(mine.map((m) => m.type)).toEqual(queued.map((q) => q.type))
     expect(mine.filter((m) => m.type === 'text').map((m) => m.text)).toEqual(queued.filter((q) => q.type === 'text').map((q) => q.text ?? ''))
     expect(mine.filter((m) => m.text.startsWith('Resposta ')).map((m) => m.text)).toEqual(expected.get(waId)!)

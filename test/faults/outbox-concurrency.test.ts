@@ -3,37 +3,20 @@
 // concurrently — while the hung tickets' messages wait their turn and then go out once each, in
 // the order they were written. Against the compiled binary and scripts/fake-meta.ts (its `to`
 // fault knob holds one recipient's sends).
-import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { rmSync } from 'node:fs'
-import { startFakeMeta, type FakeMeta } from '../../scripts/fake-meta'
-import { killAll } from '../e2e/support'
-import { api, deliver, provision, startKumquat, textDelivery, until, type Kumquat, type Provisioned } from './support'
+import { expect, test } from 'bun:test'
+import { api, deliver, faultRig, textDelivery, until, untilDrained } from './support'
 
 const HUNG = ['5583990000201', '5583990000202']
 const FINE = ['5583990000301', '5583990000302', '5583990000303']
 const REPLIES = 3
 
-let meta: FakeMeta
-let k: Kumquat
-let p: Provisioned
-
-beforeAll(async () => {
-  meta = startFakeMeta()
-  k = await startKumquat({ env: { LOG_LEVEL: 'warn' } })
-  p = await provision(k, meta)
-}, 60_000)
-
-afterAll(async () => {
-  await k?.stop()
-  killAll()
-  await meta?.stop()
-  if (k) rmSync(k.dir, { recursive: true, force: true })
-})
+const rig = faultRig({ LOG_LEVEL: 'warn' })
 
 const textOf = (body: unknown) => String(((body as { text?: { body?: string } }).text?.body) ?? '')
-const held = (waId: string) => meta.state.requests.some((r) => r.path.endsWith('/messages') && (r.body as { to?: string })?.to === `+${waId}` && r.status === null)
+const held = (waId: string) => rig.meta.state.requests.some((r) => r.path.endsWith('/messages') && (r.body as { to?: string })?.to === `+${waId}` && r.status === null)
 
 test('one recipient’s hung sends hold only their own ticket; order per ticket is kept', async () => {
+  const { meta, k, p } = rig
   // The first send to each HUNG recipient never gets an answer (the app gives up after 15 s).
   for (const waId of HUNG) {
     const r = await fetch(meta.url + '/_fake/faults', { method: 'POST', body: JSON.stringify({ path: '/*/*/messages', method: 'POST', to: waId, timeout: true, count: 1 }) })
@@ -66,25 +49,11 @@ test('one recipient’s hung sends hold only their own ticket; order per ticket 
   for (const waId of HUNG) expect(meta.state.messages.filter((m) => m.waId === waId)).toEqual([])
 
   // After the timeout the held messages are retried, and each hung ticket drains in order.
-  const outbound = () => {
-    const db = k.db()
-    try {
-      return {
-        queued: db.query<{ ticket_id: number; text: string | null }, []>("SELECT ticket_id, text FROM messages WHERE direction = 'out' AND type = 'text' ORDER BY id").all(),
-        open: db.query<{ n: number }, []>("SELECT count(*) AS n FROM outbox WHERE kind = 'send' AND status IN ('pending', 'sending')").get()!.n,
-      }
-    } finally {
-      db.close()
-    }
-  }
-  const drained = await until(() => {
-    const o = outbound()
-    return o.open === 0 && meta.state.messages.length >= o.queued.length ? o : null
-  }, 40_000, 'the outbox drained after the timeouts')
+  const queued = await untilDrained(k, meta, "type = 'text'", 40_000, 'the outbox drained after the timeouts')
   await Bun.sleep(300) // nothing more should come
   for (const waId of [...HUNG, ...FINE]) {
     const sentTexts = meta.state.messages.filter((m) => m.waId === waId).map((m) => textOf(m.body))
-    const queuedTexts = drained.queued.filter((q) => q.ticket_id === ticketOf.get(waId)).map((q) => q.text ?? '')
+    const queuedTexts = queued.filter((q) => q.ticket_id === ticketOf.get(waId)).map((q) => q.text ?? '')
     expect(sentTexts).toEqual(queuedTexts) // exactly once each, in the order written
     expect(sentTexts.filter((t) => t.startsWith('Resposta '))).toEqual(Array.from({ length: REPLIES }, (_, i) => `Resposta ${i + 1} para ${waId}`))
   }

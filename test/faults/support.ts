@@ -1,13 +1,14 @@
 // Shared by the fault suites: ONE compiled binary per test process (bun test runs the files of a
 // run in one process, so the build is shared), a Kumquat started from it on a data dir of the
 // test's choosing, provisioned through its own CLI and API, and signed WhatsApp deliveries.
+import { afterAll, beforeAll } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signBody } from '../../src/channels/whatsapp/signature'
-import type { FakeMeta } from '../../scripts/fake-meta'
-import { buildBinary, freePort, run, start, tempDir, waitHealthy, type Proc } from '../e2e/support'
+import { startFakeMeta, type FakeMeta } from '../../scripts/fake-meta'
+import { buildBinary, freePort, killAll, run, start, tempDir, waitHealthy, type Proc } from '../e2e/support'
 
 let built: Promise<string> | null = null
 
@@ -154,6 +155,56 @@ export async function provision(k: Kumquat, meta: FakeMeta): Promise<Provisioned
   })
   if (channel.status !== 201) throw new Error(`channel: ${channel.status} ${channel.text}`)
   return { email, password: 'faults-password-1', token, sectorId: sector.json.id, channelId: channel.json.id, webhookPath: new URL(channel.json.webhook_url).pathname, appSecret, phoneNumberId }
+}
+
+/**
+ * The usual setting of a fault test file: the fake Graph API and a provisioned binary, started
+ * before its tests and stopped (data dir removed) after them. The fields are set once beforeAll ran.
+ */
+export function faultRig(env: Record<string, string>): { meta: FakeMeta; k: Kumquat; p: Provisioned } {
+  const rig = {} as { meta: FakeMeta; k: Kumquat; p: Provisioned }
+  beforeAll(async () => {
+    rig.meta = startFakeMeta()
+    rig.k = await startKumquat({ env })
+    rig.p = await provision(rig.k, rig.meta)
+  }, 60_000)
+  afterAll(async () => {
+    await rig.k?.stop()
+    killAll()
+    await rig.meta?.stop()
+    if (rig.k) rmSync(rig.k.dir, { recursive: true, force: true })
+  })
+  return rig
+}
+
+export interface Outgoing {
+  ticket_id: number
+  type: string
+  text: string | null
+}
+
+/**
+ * Waits until the outbox has no send left and the fake Graph API has received at least as many
+ * messages as the app wrote out (`types`: the SQL condition on messages.type); returns those
+ * outgoing messages in the order written.
+ */
+export async function untilDrained(k: Kumquat, meta: FakeMeta, types: string, timeoutMs: number, what: string): Promise<Outgoing[]> {
+  const outbound = () => {
+    const db = k.db()
+    try {
+      return {
+        queued: db.query<Outgoing, []>(`SELECT ticket_id, type, text FROM messages WHERE direction = 'out' AND ${types} ORDER BY id`).all(),
+        open: db.query<{ n: number }, []>("SELECT count(*) AS n FROM outbox WHERE kind = 'send' AND status IN ('pending', 'sending')").get()!.n,
+      }
+    } finally {
+      db.close()
+    }
+  }
+  const drained = await until(() => {
+    const o = outbound()
+    return o.open === 0 && meta.state.messages.length >= o.queued.length ? o : null
+  }, timeoutMs, what)
+  return drained.queued
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -2,7 +2,7 @@
 import type { Sector } from '../../src/admin/sectors-store'
 import type { Classification } from '../../src/desk/classifications-store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, DataTable, Empty, FieldError, Flash } from '../components'
+import { CsrfField, DataTable, Empty, FieldError, FixErrors, Flash } from '../components'
 import { Layout } from '../layout'
 import type { Problems, View } from '../view'
 
@@ -55,13 +55,7 @@ export function ClassificationsPage({
 
       <div class="card">
         <h2>{v.escape('classifications.new')}</h2>
-        {Object.keys(problems).length ? (
-          <div class="flash error" role="alert">
-            {v.escape('form.fix_errors')}
-          </div>
-        ) : (
-          ''
-        )}
+        <FixErrors v={v} problems={problems} />
         <form method="post" action="/admin/classifications" novalidate>
           <CsrfField v={v} />
           <div class="grid">
@@ -146,13 +140,7 @@ export function ClassificationFormPage({ v, classification, values, problems, se
       </p>
       <div class="card">
         <h1 safe>{classification.name}</h1>
-        {Object.keys(problems).length ? (
-          <div class="flash error" role="alert">
-            {v.escape('form.fix_errors')}
-          </div>
-        ) : (
-          ''
-        )}
+        <FixErrors v={v} problems={problems} />
         <form method="post" action={`/admin/classifications/${classification.id}`} novalidate>
           <CsrfField v={v} />
           <label for="name">{v.escape('classifications.name')}</label>

@@ -4,7 +4,7 @@ import type { CustomerContact, CustomerTicket } from '../../src/customers/contac
 import type { Customer } from '../../src/customers/store'
 import type { TicketStatus } from '../../src/desk/tickets-store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, Empty } from '../components'
+import { CsrfField, Empty, PostButton } from '../components'
 import { StatusBadge } from '../desk/tickets'
 import type { View } from '../view'
 
@@ -85,12 +85,7 @@ export function CustomerRelations({ v, d }: { v: View; d: RelationsData }) {
                     </td>
                     {d.canEdit ? (
                       <td>
-                        <form method="post" action={`/customers/${c.id}/contacts/${x.id}/unlink`}>
-                          <CsrfField v={v} />
-                          <button type="submit" class="small secondary">
-                            {v.escape('customer_contacts.unlink')}
-                          </button>
-                        </form>
+                        <PostButton v={v} action={`/customers/${c.id}/contacts/${x.id}/unlink`} button="small secondary" label="customer_contacts.unlink" />
                       </td>
                     ) : (
                       ''

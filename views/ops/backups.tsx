@@ -3,7 +3,7 @@
 import type { Lang, MessageKey } from '../../src/i18n'
 import type { BackupRun } from '../../src/ops/scheduled-backup'
 import type { StorageStatus } from '../../src/ops/storage'
-import { CsrfField, FieldError, Flash } from '../components'
+import { CsrfField, FieldError, FixErrors, Flash } from '../components'
 import { Layout } from '../layout'
 import type { Problems, View } from '../view'
 
@@ -165,13 +165,7 @@ export function BackupsPage(p: {
       <div class="card">
         <h2>{v.escape('ops.schedule_title')}</h2>
         <p class="hint">{v.escape('ops.schedule_intro')}</p>
-        {Object.keys(problems).length ? (
-          <div class="flash error" role="alert">
-            {v.escape('form.fix_errors')}
-          </div>
-        ) : (
-          ''
-        )}
+        <FixErrors v={v} problems={problems} />
         <form method="post" action="/admin/backups" novalidate>
           <CsrfField v={v} />
           <label class="inline">

@@ -105,25 +105,43 @@ function Kpi({ v, id, label, n, href, of }: { v: View; id: string; label: Messag
   )
 }
 
-function Filters({ v, values, sectors, channels, agents, presets }: Pick<DashboardProps, 'v' | 'values' | 'sectors' | 'channels' | 'agents' | 'presets'>) {
-  const select = (name: 'sector_id' | 'channel_id' | 'agent_id', label: MessageKey, all: MessageKey, options: Option[]) => (
-    <FilterSelect v={v} id={`f-${name}`} name={name} label={label} all={all} options={options} value={values[name]} />
+/** A filter form's period: the from and to dates (ids `${prefix}from`, `${prefix}to`). */
+export function PeriodFields({ v, prefix, values }: { v: View; prefix: string; values: FilterValues }) {
+  return (
+    <>
+      <div>
+        <label for={`${prefix}from`}>{v.escape('reports.from')}</label>
+        <input id={`${prefix}from`} type="date" name="from" value={values.from} required />
+      </div>
+      <div>
+        <label for={`${prefix}to`}>{v.escape('reports.to')}</label>
+        <input id={`${prefix}to`} type="date" name="to" value={values.to} required />
+      </div>
+    </>
   )
+}
+
+/** A filter form's sector, channel and agent selects (ids `${prefix}sector_id` …). */
+export function ScopeSelects({ v, prefix, values, sectors, channels, agents }: { v: View; prefix: string; values: FilterValues; sectors: Option[]; channels: Option[]; agents: Option[] }) {
+  const select = (name: 'sector_id' | 'channel_id' | 'agent_id', label: MessageKey, all: MessageKey, options: Option[]) => (
+    <FilterSelect v={v} id={`${prefix}${name}`} name={name} label={label} all={all} options={options} value={values[name]} />
+  )
+  return (
+    <>
+      {select('sector_id', 'reports.sector', 'reports.all_sectors', sectors)}
+      {select('channel_id', 'reports.channel', 'reports.all_channels', channels)}
+      {select('agent_id', 'reports.agent', 'reports.all_agents', agents)}
+    </>
+  )
+}
+
+function Filters({ v, values, sectors, channels, agents, presets }: Pick<DashboardProps, 'v' | 'values' | 'sectors' | 'channels' | 'agents' | 'presets'>) {
   return (
     <form class="card" method="get" action="/reports" role="search" aria-label={v.t('reports.filters')}>
       <input type="hidden" name="time" value={values.time} />
       <div class="grid">
-        <div>
-          <label for="f-from">{v.escape('reports.from')}</label>
-          <input id="f-from" type="date" name="from" value={values.from} required />
-        </div>
-        <div>
-          <label for="f-to">{v.escape('reports.to')}</label>
-          <input id="f-to" type="date" name="to" value={values.to} required />
-        </div>
-        {select('sector_id', 'reports.sector', 'reports.all_sectors', sectors)}
-        {select('channel_id', 'reports.channel', 'reports.all_channels', channels)}
-        {select('agent_id', 'reports.agent', 'reports.all_agents', agents)}
+        <PeriodFields v={v} prefix="f-" values={values} />
+        <ScopeSelects v={v} prefix="f-" values={values} sectors={sectors} channels={channels} agents={agents} />
       </div>
       <div class="actions">
         <button type="submit">{v.escape('reports.apply')}</button>

@@ -2,7 +2,7 @@
 import type { User } from '../../src/admin/users-store'
 import type { Level, Placement } from '../../src/hierarchy/store'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, Empty, FieldError, Flash } from '../components'
+import { CsrfField, Empty, FieldError, Flash, PostButton } from '../components'
 import { Layout } from '../layout'
 import type { Problems, View } from '../view'
 
@@ -54,12 +54,7 @@ export function HierarchyPage({ v, levels, users, placements, problems, values, 
                           </button>
                         </form>
                         {l.users === 0 ? (
-                          <form method="post" action={`/admin/hierarchy/levels/${l.id}/delete`} class="inline-form" data-confirm={v.t('hierarchy.delete_confirm', { name: l.name })}>
-                            <CsrfField v={v} />
-                            <button type="submit" class="small danger">
-                              {v.escape('hierarchy.delete')}
-                            </button>
-                          </form>
+                          <PostButton v={v} action={`/admin/hierarchy/levels/${l.id}/delete`} class="inline-form" confirm={v.t('hierarchy.delete_confirm', { name: l.name })} button="small danger" label="hierarchy.delete" />
                         ) : (
                           ''
                         )}

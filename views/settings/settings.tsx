@@ -3,7 +3,7 @@
 import type { GeneralSettings, Messages } from '../../src/settings/settings'
 import { MESSAGE_CHANNELS, MESSAGE_KEYS, RETENTION_MODES } from '../../src/settings/settings'
 import type { MessageKey } from '../../src/i18n'
-import { CsrfField, FieldError, Flash } from '../components'
+import { CsrfField, FieldError, FixErrors, Flash, SaveActions } from '../components'
 import { Layout } from '../layout'
 import type { Problems, View } from '../view'
 
@@ -73,13 +73,7 @@ export function GeneralSettingsPage({ v, values, problems, zones, hasLogo, flash
       <h1>{v.escape('settings.title')}</h1>
       <SettingsTabs v={v} />
       <Flash v={v} kind="ok" message={flash} />
-      {Object.keys(problems).length ? (
-        <div class="flash error" role="alert">
-          {v.escape('form.fix_errors')}
-        </div>
-      ) : (
-        ''
-      )}
+      <FixErrors v={v} problems={problems} />
       <form method="post" action="/admin/settings" enctype="multipart/form-data" novalidate>
         <CsrfField v={v} />
         <fieldset class="card">
@@ -160,13 +154,7 @@ export function GeneralSettingsPage({ v, values, problems, zones, hasLogo, flash
             <input type="checkbox" name="password_symbol" value="1" checked={values.password_symbol} disabled={!editable} /> {v.escape('settings.password_symbol_label')}
           </label>
         </fieldset>
-        {editable ? (
-          <div class="actions">
-            <button type="submit">{v.escape('form.save')}</button>
-          </div>
-        ) : (
-          ''
-        )}
+        <SaveActions v={v} show={editable} />
       </form>
     </Layout>
   )
@@ -180,13 +168,7 @@ export function CommunicationPage({ v, messages, defaults, problems, flash }: { 
       <h1>{v.escape('settings.title')}</h1>
       <SettingsTabs v={v} />
       <Flash v={v} kind="ok" message={flash} />
-      {Object.keys(problems).length ? (
-        <div class="flash error" role="alert">
-          {v.escape('form.fix_errors')}
-        </div>
-      ) : (
-        ''
-      )}
+      <FixErrors v={v} problems={problems} />
       <p class="hint">{v.escape('settings.communication_intro')}</p>
       <form method="post" action="/admin/settings/communication" novalidate>
         <CsrfField v={v} />
@@ -217,13 +199,7 @@ export function CommunicationPage({ v, messages, defaults, problems, flash }: { 
             })}
           </fieldset>
         ))}
-        {editable ? (
-          <div class="actions">
-            <button type="submit">{v.escape('form.save')}</button>
-          </div>
-        ) : (
-          ''
-        )}
+        <SaveActions v={v} show={editable} />
       </form>
     </Layout>
   )

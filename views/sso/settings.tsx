@@ -4,7 +4,7 @@ import type { Profile } from '../../src/admin/profiles-store'
 import type { Sector } from '../../src/admin/sectors-store'
 import type { MessageKey } from '../../src/i18n'
 import type { SsoFormValues } from '../../src/sso/settings'
-import { CsrfField, FieldError, Flash } from '../components'
+import { CsrfField, FieldError, FixErrors, Flash, SaveActions } from '../components'
 import { Layout } from '../layout'
 import { SettingsTabs } from '../settings/settings'
 import type { Problems, View } from '../view'
@@ -38,13 +38,7 @@ export function SsoSettingsPage(p: {
       <SettingsTabs v={v} />
       <p class="muted">{v.escape('sso.intro')}</p>
       <Flash v={v} kind="ok" message={p.flash} />
-      {Object.keys(problems).length ? (
-        <div class="flash error" role="alert">
-          {v.escape('form.fix_errors')}
-        </div>
-      ) : (
-        ''
-      )}
+      <FixErrors v={v} problems={problems} />
       <form method="post" action="/admin/sso" novalidate>
         <CsrfField v={v} />
         <fieldset class="card">
@@ -158,13 +152,7 @@ export function SsoSettingsPage(p: {
             {v.escape('sso.enabled_hint')}
           </p>
         </fieldset>
-        {editable ? (
-          <div class="actions">
-            <button type="submit">{v.escape('form.save')}</button>
-          </div>
-        ) : (
-          ''
-        )}
+        <SaveActions v={v} show={editable} />
       </form>
     </Layout>
   )

@@ -11,7 +11,7 @@ import type { AnswerRow, SurveyKind } from '../../src/surveys/store'
 import { Empty } from '../components'
 import { Layout } from '../layout'
 import { ColumnChart } from '../reports/charts'
-import type { Option } from '../reports/dashboard'
+import { PeriodFields, ScopeSelects, type Option } from '../reports/dashboard'
 import { num } from '../reports/format'
 import type { View } from '../view'
 import { ScoreChart } from './chart'
@@ -41,30 +41,10 @@ export interface ResultsPageProps {
 const KINDS: SurveyKind[] = ['csat', 'nps', 'ces']
 
 function Filters({ v, values, sectors, channels, agents }: Pick<ResultsPageProps, 'v' | 'values' | 'sectors' | 'channels' | 'agents'>) {
-  const select = (name: 'sector_id' | 'channel_id' | 'agent_id', label: MessageKey, all: MessageKey, options: Option[]) => (
-    <div>
-      <label for={`sf-${name}`}>{v.escape(label)}</label>
-      <select id={`sf-${name}`} name={name}>
-        <option value="">{v.escape(all)}</option>
-        {options.map((o) => (
-          <option value={String(o.id)} selected={values[name] === String(o.id)} safe>
-            {o.name}
-          </option>
-        ))}
-      </select>
-    </div>
-  )
   return (
     <form class="card" method="get" action="/surveys" role="search" aria-label={v.t('reports.filters')}>
       <div class="grid">
-        <div>
-          <label for="sf-from">{v.escape('reports.from')}</label>
-          <input id="sf-from" type="date" name="from" value={values.from} required />
-        </div>
-        <div>
-          <label for="sf-to">{v.escape('reports.to')}</label>
-          <input id="sf-to" type="date" name="to" value={values.to} required />
-        </div>
+        <PeriodFields v={v} prefix="sf-" values={values} />
         <div>
           <label for="sf-kind">{v.escape('surveys.results_kind')}</label>
           <select id="sf-kind" name="kind">
@@ -75,9 +55,7 @@ function Filters({ v, values, sectors, channels, agents }: Pick<ResultsPageProps
             ))}
           </select>
         </div>
-        {select('sector_id', 'reports.sector', 'reports.all_sectors', sectors)}
-        {select('channel_id', 'reports.channel', 'reports.all_channels', channels)}
-        {select('agent_id', 'reports.agent', 'reports.all_agents', agents)}
+        <ScopeSelects v={v} prefix="sf-" values={values} sectors={sectors} channels={channels} agents={agents} />
       </div>
       <div class="actions">
         <button type="submit">{v.escape('reports.apply')}</button>

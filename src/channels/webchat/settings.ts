@@ -6,6 +6,7 @@ import { write } from '../../db/open'
 import { badRequest, notFound, type FieldProblem } from '../../http/errors'
 import { randomToken } from '../../http/tokens'
 import { t } from '../../i18n'
+import { checkSectorAndFlow } from '../sector-flow'
 import type { Channel } from '../store'
 
 export type PrechatMode = 'required' | 'optional' | 'hidden'
@@ -119,26 +120,13 @@ export function validateWebchat(ctx: Context, input: WebchatInput, existing: Cha
 
   const settings: WebchatSettings = existing ? settingsOf(ctx, existing) : { ...defaultSettings(ctx), channel_key: newChannelKey(), allowed_origins: [] }
   let name = existing?.name ?? ''
-  let sectorId = existing?.sector_id ?? 0
 
   if (creating || input.name !== undefined) {
     const v = trimmed(input.name)
     if (!v || v.length > 120) problems.push({ field: 'name', key: 'valid.name' })
     else name = v
   }
-  if (creating || input.sector_id !== undefined) {
-    const id = input.sector_id
-    if (!Number.isInteger(id) || (id as number) < 1 || !ctx.stores.sectors.get(id as number)) problems.push({ field: 'sector_id', key: 'channels.valid_sector' })
-    else sectorId = id as number
-  }
-  // As for WhatsApp (api.md): omitted → the built-in flow (new) or the current one; null → no bot.
-  let botFlowId: number | null = existing ? existing.bot_flow_id : (ctx.stores.bot.flows.builtin()?.id ?? null)
-  if (input.bot_flow_id === null) botFlowId = null
-  else if (input.bot_flow_id !== undefined) {
-    const id = input.bot_flow_id
-    if (!Number.isInteger(id) || (id as number) < 1 || !ctx.stores.bot.flows.get(id as number)) problems.push({ field: 'bot_flow_id', key: 'bot.valid_channel_flow' })
-    else botFlowId = id as number
-  }
+  const { sectorId, botFlowId } = checkSectorAndFlow(ctx, input, existing, problems)
   if (creating || input.allowed_origins !== undefined) {
     const raw = input.allowed_origins
     const list = Array.isArray(raw) ? raw.map(normaliseOrigin) : null
