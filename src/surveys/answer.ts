@@ -1,8 +1,8 @@
 // The customer's answer to a survey, from their next messages (WhatsApp ingest, WebChat) or from a
 // channel's own answer endpoint (answerSurvey).
 //
-// A message is an answer when the contact has no ticket in progress and either taps one of the
-// survey's options (`survey:<id>:<score>`) or types a score ("5", "nota 4", "dez") while their last
+// A message is an answer when it taps one of the survey's options (`survey:<id>:<score>`), or types
+// a score ("5", "nota 4", "dez") while the contact has no ticket in progress and their last
 // ticket's survey waits for one. Then:
 // - in range and in time: stored on the survey (the ticket's `survey`), a `ticket.updated` event,
 //   then the comment question when one is configured (the next text within the window is the
@@ -58,8 +58,10 @@ export function surveyAnswerFromMessage(
   o: { deferReplies?: boolean } = {},
 ): SurveyAnswerResult {
   const contactId = ticketOfContact.contactId
-  if (ctx.stores.tickets.openOfContact(contactId)) return notHandled() // talking to someone: not an answer
   const tapped = readOptionId(input.payload)
+  // Talking to someone again (the ticket reopened, or a new one): a typed number belongs to that
+  // conversation. A tap on one of the survey's options is unmistakable and still counts.
+  if (!tapped && ctx.stores.tickets.openOfContact(contactId)) return notHandled()
   let survey: Survey | null
   if (tapped) {
     survey = ctx.stores.surveys.get(tapped.surveyId)

@@ -260,6 +260,10 @@ describe('answers', () => {
     await say(waId, '5')
     await wa.until(() => s.ctx.stores.messages.ofTicket(ticket.id).filter((m) => m.direction === 'in').length === 3)
     expect(surveyOf(ticket.id).score).toBeNull()
+    // A tap on one of the survey's options is unmistakable: it counts even now.
+    await tap(waId, 'list_reply', `survey:${surveyOf(ticket.id).id}:5`, '5 · Muito satisfeito')
+    await wa.until(() => surveyOf(ticket.id).score === 5)
+    expect(surveyOf(ticket.id).status).toBe('answered')
   })
 })
 
