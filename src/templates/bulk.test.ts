@@ -149,14 +149,18 @@ describe('a bulk notice', () => {
 
   test('500 lines with faults injected finish with an exact result file', async () => {
     Object.assign(bulkSettings, { ratePerSecond: 400, maxInFlight: 50 })
+    const numbers = Array.from({ length: 500 }, (_, i) => `5583950${String(i).padStart(6, '0')}`)
+    // Each fault aims at one recipient: sends to different numbers go out concurrently (the outbox
+    // keeps up to 8 calls in flight), so "the Nth call fails" would land on any of them.
+    const path = `/*/${rig.phoneNumberId}/messages`
+    const undeliverableFault = { status: 400, error: { code: 131026, message: '(#131026) Message undeliverable' }, count: 1 }
     await faults({
       faults: [
-        { path: `/*/${rig.phoneNumberId}/messages`, status: 400, error: { code: 131026, message: '(#131026) Message undeliverable' }, count: 3 },
-        { path: `/*/${rig.phoneNumberId}/messages`, status: 500, error: { code: 1, message: 'An unknown error occurred' }, count: 2 },
-        { path: `/*/${rig.phoneNumberId}/messages`, status: 400, error: { code: 131009, message: '(#131009) Parameter value is not valid' }, count: 1 },
+        ...[0, 1, 2].map((i) => ({ path, to: numbers[i], ...undeliverableFault })),
+        ...[3, 4].map((i) => ({ path, to: numbers[i], status: 500, error: { code: 1, message: 'An unknown error occurred' }, count: 1 })),
+        { path, to: numbers[5], status: 400, error: { code: 131009, message: '(#131009) Parameter value is not valid' }, count: 1 },
       ],
     })
-    const numbers = Array.from({ length: 500 }, (_, i) => `5583950${String(i).padStart(6, '0')}`)
     const csv = ['numero,nome,valor', ...numbers.map((n, i) => `${n},Cliente ${i},${i}`)].join('\n')
     const r = createBulkRun(s.ctx, supervisor, { template_id: templateId, label: 'quinhentos.csv', csv })
     await waitDone(r.id, 60_000)
@@ -171,8 +175,8 @@ describe('a bulk notice', () => {
         .all(r.id)
         .map((x) => [x.line, x.external_id ?? '']),
     )
-    // Sends go out in list order: the first three are refused (131026); the 4th and 5th get a 500
-    // (retried, then sent); the 6th is refused as invalid (131009). Everything else is sent once.
+    // The first three are refused (131026); the 4th and 5th get a 500 (retried, then sent); the 6th
+    // is refused as invalid (131009). Everything else is sent once.
     const undeliverable = 'Message undeliverable — the number may not be on WhatsApp, be outdated, or not have accepted the terms'
     const expected = numbers.map((n, i) => {
       const line = String(i + 2)
