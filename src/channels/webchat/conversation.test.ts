@@ -197,6 +197,26 @@ describe('a conversation', () => {
   })
 })
 
+describe('paging', () => {
+  test('GET /messages pages by 500 with next_cursor (api.md list shape); cursor and after_id both continue', async () => {
+    const v = await rig.visitor().start({ name: 'Visitante Longa' })
+    await v.say('primeira')
+    const t = ticketOf(v)
+    write(s.ctx.db, () => {
+      for (let i = 0; i < 510; i++) s.ctx.stores.messages.insert({ ticket_id: t.id, channel_id: t.channel_id, direction: 'in', author: 'customer', type: 'text', text: `linha ${i}`, status: 'received' })
+    })
+    const first = (await (await v.fetch('/messages')).json()) as { data: { id: number }[]; next_cursor: string | null }
+    expect(first.data).toHaveLength(500)
+    expect(first.next_cursor).toBe(String(first.data[499].id))
+    for (const param of ['cursor', 'after_id']) {
+      const rest = (await (await v.fetch(`/messages?${param}=${first.next_cursor}`)).json()) as { data: { id: number }[]; next_cursor: string | null }
+      expect(rest.next_cursor).toBeNull()
+      expect(first.data.length + rest.data.length).toBe(s.ctx.stores.messages.ofTicket(t.id).filter((m) => m.type !== 'note').length)
+      expect(rest.data[0].id).toBeGreaterThan(first.data[499].id)
+    }
+  })
+})
+
 describe('isolation: a visitor reads only their own conversation', () => {
   test('other tokens, other channel keys, other media ids and other tickets are refused', async () => {
     const a = await rig.visitor().start({ name: 'Visitante A' })

@@ -56,9 +56,9 @@
 //        | multipart/form-data `file` (+ `caption`): JPEG, PNG, WebP, GIF or PDF, checked by content
 //        → 201 VisitorMessage.  400 unsupported_file_type; 413 file_too_large (over max_file_bytes);
 //        403 uploads_disabled when the channel takes no files.
-// GET  /webchat/:key/messages[?after_id=n] → 200 { data: VisitorMessage[] } oldest first: every
-//        ticket of this session (earlier and current), never internal notes. Up to 500 per call
-//        (call again with after_id = the last id to get the rest).
+// GET  /webchat/:key/messages[?cursor=n | ?after_id=n] → 200 { data: VisitorMessage[], next_cursor }
+//        oldest first: every ticket of this session (earlier and current), never internal notes.
+//        Up to 500 per call; next_cursor (the last id) when there may be more, else null.
 // GET  /webchat/:key/media/:id[?token=] → the file (only a file in this session's conversation;
 //        404 otherwise) with its stored content type, `Content-Disposition: inline` for images,
 //        `attachment` for others, `X-Content-Type-Options: nosniff`, `Content-Security-Policy: sandbox`.

@@ -29,6 +29,9 @@ import { transcriptOf } from './transcript'
 import { recordVisitorTyping } from './typing'
 import { conversationOf, visitorStream } from './visitor-stream'
 
+/** Messages per GET /webchat/:key/messages page. */
+const MESSAGES_PAGE = 500
+
 /** JSON bodies: a message is at most 4096 characters; nothing a visitor sends needs more. */
 const JSON_BODY_LIMIT = 64 * 1024
 const MAX_TEXT = 4096
@@ -320,9 +323,13 @@ export function visitorApi(ctx: Context) {
         '/webchat/:key/messages',
         visitor(
           (c) => {
-            const raw = new URL(c.request.url).searchParams.get('after_id')
+            // api.md's list shape: `next_cursor` (the last id) when a page is full; `cursor` and
+            // `after_id` are the same thing (older widgets send after_id).
+            const params = new URL(c.request.url).searchParams
+            const raw = params.get('cursor') ?? params.get('after_id')
             const after = raw && /^\d{1,15}$/.test(raw) ? Number(raw) : 0
-            return jsonResponse({ data: conversationOf(ctx, c.session, c.settings.channel_key, names(c), after) })
+            const data = conversationOf(ctx, c.session, c.settings.channel_key, names(c), after, MESSAGES_PAGE)
+            return jsonResponse({ data, next_cursor: data.length === MESSAGES_PAGE ? String(data[data.length - 1].id) : null })
           },
           { auth: true },
         ),
