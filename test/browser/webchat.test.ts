@@ -373,8 +373,8 @@ describe('the WebChat widget on a company site, in Chromium', () => {
       },
       { base: `${srv.url}/webchat/${channelKey}`, mediaId: anaMedia.media_id, anaTicket: ticket.id },
     )
-    expect(probe.list).toEqual({ data: [] })
-    expect(probe.otherTicket).toEqual({ data: [] })
+    expect(probe.list).toEqual({ data: [], next_cursor: null })
+    expect(probe.otherTicket).toEqual({ data: [], next_cursor: null })
     expect(probe.media).toBe(404)
     expect(probe.noToken).toBe(401)
     expect(probe.forged).toBe(401)
