@@ -5,6 +5,7 @@
 // Every region here is also a fragment: the routes answer htmx with them and the live stream swaps
 // them in (src/desk/workspace.tsx). Customer-provided text (names, messages, file names) and quick
 // replies are always escaped, inside `hx-ignore` elements.
+import type { Children } from '@kitajs/html'
 import type { Classification } from '../../src/desk/classifications-store'
 import type { Message } from '../../src/desk/messages-store'
 import type { Offer } from '../../src/desk/offers-store'
@@ -577,39 +578,26 @@ export function ActionsBar({ v, t, a }: { v: View; t: Ticket; a: ActionsData }) 
     <div id={`ws-actions-${t.id}`} class="ws-actions row" role="group" aria-label={v.t('desk.ws_actions')} data-sig={actionsSignature(a)}>
       {a.offer ? (
         <>
-          <form method="post" action={`/workspace/${t.id}/accept`} hx-post={`/workspace/${t.id}/accept`} hx-target="#ws-main" hx-swap="innerHTML" hx-disable="find button" {...flashStatus} {...{ 'hx-status:422': 'target:#ws-offers swap:outerHTML' }}>
-            <CsrfField v={v} />
+          <TicketActionForm v={v} t={t} action="accept">
             <button type="submit">{v.escape('desk.ws_offer_accept')}</button>
-          </form>
-          <form method="post" action={`/workspace/${t.id}/decline`} hx-post={`/workspace/${t.id}/decline`} hx-target="#ws-offers" hx-swap="outerHTML" hx-disable="find button" {...flashStatus} {...{ 'hx-status:422': 'target:#ws-offers swap:outerHTML' }}>
-            <CsrfField v={v} />
+          </TicketActionForm>
+          <TicketActionForm v={v} t={t} action="decline">
             <button type="submit" class="secondary">
               {v.escape('desk.ws_offer_decline')}
             </button>
-          </form>
+          </TicketActionForm>
         </>
       ) : a.canTake ? (
-        <form method="post" action={`/workspace/${t.id}/accept`} hx-post={`/workspace/${t.id}/accept`} hx-target="#ws-main" hx-swap="innerHTML" hx-disable="find button" {...flashStatus} {...{ 'hx-status:422': 'target:#ws-offers swap:outerHTML' }}>
-          <CsrfField v={v} />
+        <TicketActionForm v={v} t={t} action="accept">
           <button type="submit">{v.escape('desk.ws_take')}</button>
-        </form>
+        </TicketActionForm>
       ) : (
         ''
       )}
       {a.canHandle ? (
         <>
-          <details class="ws-action" hx-get={`/workspace/${t.id}/transfer`} hx-trigger="toggle" hx-target={`#ws-transfer-${t.id}`} hx-swap="outerHTML">
-            <summary class="button secondary small">{v.escape('desk.ws_transfer')}</summary>
-            <div id={`ws-transfer-${t.id}`} class="ws-panel">
-              <p class="muted small">{v.escape('desk.ws_history_loading')}</p>
-            </div>
-          </details>
-          <details class="ws-action" hx-get={`/workspace/${t.id}/close`} hx-trigger="toggle" hx-target={`#ws-close-${t.id}`} hx-swap="outerHTML">
-            <summary class="button secondary small">{v.escape('desk.ws_close')}</summary>
-            <div id={`ws-close-${t.id}`} class="ws-panel">
-              <p class="muted small">{v.escape('desk.ws_history_loading')}</p>
-            </div>
-          </details>
+          <LazyPanel v={v} t={t} action="transfer" label="desk.ws_transfer" />
+          <LazyPanel v={v} t={t} action="close" label="desk.ws_close" />
         </>
       ) : (
         ''
@@ -618,18 +606,38 @@ export function ActionsBar({ v, t, a }: { v: View; t: Ticket; a: ActionsData }) 
   )
 }
 
-const PRESENCE_SUFFIX: Record<string, MessageKey | null> = { available: null, paused: 'desk.ws_paused_suffix', offline: 'desk.ws_offline_suffix' }
+/** A one-button action on the ticket (accept, decline): the main panel, or the offers on a refusal. */
+function TicketActionForm({ v, t, action, children }: { v: View; t: Ticket; action: 'accept' | 'decline'; children: Children }) {
+  const target = action === 'accept' ? { 'hx-target': '#ws-main', 'hx-swap': 'innerHTML' } : { 'hx-target': '#ws-offers', 'hx-swap': 'outerHTML' }
+  return (
+    <form method="post" action={`/workspace/${t.id}/${action}`} hx-post={`/workspace/${t.id}/${action}`} {...target} hx-disable="find button" {...flashStatus} {...{ 'hx-status:422': 'target:#ws-offers swap:outerHTML' }}>
+      <CsrfField v={v} />
+      {children}
+    </form>
+  )
+}
 
-/** Transfer to an agent (assigned at once) or to a sector's queue, with a note the receiver reads in the conversation. */
-export function TransferForm({ v, t, options, values, error }: { v: View; t: Ticket; options: TransferOption[]; values: TransferValues; error: string | null }) {
-  const id = `ws-transfer-${t.id}`
+/** Transfer and close: a <details> whose form is loaded when it opens. */
+function LazyPanel({ v, t, action, label }: { v: View; t: Ticket; action: 'transfer' | 'close'; label: MessageKey }) {
+  return (
+    <details class="ws-action" hx-get={`/workspace/${t.id}/${action}`} hx-trigger="toggle" hx-target={`#ws-${action}-${t.id}`} hx-swap="outerHTML">
+      <summary class="button secondary small">{v.escape(label)}</summary>
+      <div id={`ws-${action}-${t.id}`} class="ws-panel">
+        <p class="muted small">{v.escape('desk.ws_history_loading')}</p>
+      </div>
+    </details>
+  )
+}
+
+/** The transfer and close forms: posted with htmx into the main panel, the refusal shown on top. */
+function PanelForm({ v, t, id, action, error, children }: { v: View; t: Ticket; id: string; action: 'transfer' | 'close'; error: string | null; children: Children }) {
   return (
     <form
       id={id}
       class="ws-panel"
       method="post"
-      action={`/workspace/${t.id}/transfer`}
-      hx-post={`/workspace/${t.id}/transfer`}
+      action={`/workspace/${t.id}/${action}`}
+      hx-post={`/workspace/${t.id}/${action}`}
       hx-target="#ws-main"
       hx-swap="innerHTML"
       hx-disable="find button"
@@ -643,6 +651,18 @@ export function TransferForm({ v, t, options, values, error }: { v: View; t: Tic
       ) : (
         ''
       )}
+      {children}
+    </form>
+  )
+}
+
+const PRESENCE_SUFFIX: Record<string, MessageKey | null> = { available: null, paused: 'desk.ws_paused_suffix', offline: 'desk.ws_offline_suffix' }
+
+/** Transfer to an agent (assigned at once) or to a sector's queue, with a note the receiver reads in the conversation. */
+export function TransferForm({ v, t, options, values, error }: { v: View; t: Ticket; options: TransferOption[]; values: TransferValues; error: string | null }) {
+  const id = `ws-transfer-${t.id}`
+  return (
+    <PanelForm v={v} t={t} id={id} action="transfer" error={error}>
       <label for={`${id}-target`}>{v.escape('desk.ws_transfer_to')}</label>
       <select id={`${id}-target`} name="target" required aria-invalid={error ? 'true' : undefined}>
         <option value="">{v.escape('desk.ws_transfer_choose')}</option>
@@ -673,32 +693,14 @@ export function TransferForm({ v, t, options, values, error }: { v: View; t: Tic
       <div class="actions">
         <button type="submit">{v.escape('desk.ws_transfer_submit')}</button>
       </div>
-    </form>
+    </PanelForm>
   )
 }
 
 export function CloseForm({ v, t, classifications, required, values, error }: { v: View; t: Ticket; classifications: Classification[]; required: boolean; values: CloseValues; error: string | null }) {
   const id = `ws-close-${t.id}`
   return (
-    <form
-      id={id}
-      class="ws-panel"
-      method="post"
-      action={`/workspace/${t.id}/close`}
-      hx-post={`/workspace/${t.id}/close`}
-      hx-target="#ws-main"
-      hx-swap="innerHTML"
-      hx-disable="find button"
-      {...formStatus(id)}
-    >
-      <CsrfField v={v} />
-      {error ? (
-        <p class="field-error" role="alert" safe>
-          {error}
-        </p>
-      ) : (
-        ''
-      )}
+    <PanelForm v={v} t={t} id={id} action="close" error={error}>
       <label for={`${id}-classification`}>
         {v.escape('desk.ws_close_classification')} {required ? <span class="muted small">{v.escape('desk.ws_close_required')}</span> : ''}
       </label>
@@ -719,7 +721,7 @@ export function CloseForm({ v, t, classifications, required, values, error }: { 
           {v.escape('desk.ws_close_submit')}
         </button>
       </div>
-    </form>
+    </PanelForm>
   )
 }
 
