@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Browser, seedUser, startTestServer, type TestServer } from '../../test/support/server'
 import { write } from '../db/open'
 import { insertTicket, makeChannel, makeSector } from '../reports/fixture'
+import { isoDay } from '../reports/period'
 import type { SurveyKind } from './store'
 
 let s: TestServer
@@ -97,7 +98,8 @@ describe('results', () => {
     expect(byAgent.nps.responses).toBe(5)
     const old = await (await b.fetch(`/surveys?kind=ces`)).text()
     expect(old).toContain('data-kpi="ces">—<') // the CES answer is 40 days old
-    const day = new Date(now - 40 * DAY).toISOString().slice(0, 10)
+    // The day as the installation's time zone sees it (a UTC date is yesterday there after 21:00 in São Paulo)
+    const day = isoDay(now - 40 * DAY - 60_000, s.ctx.config.timeZone)
     const then = (await (await api(supervisor.token, `/api/v1/surveys/results?from=${day}&to=${day}`)).json()) as { ces: { responses: number; score: number } }
     expect(then.ces).toMatchObject({ responses: 1, score: 7 })
 
