@@ -16,6 +16,7 @@ import m0012 from '../../migrations/0012_customers_fields.sql' with { type: 'tex
 import m0013 from '../../migrations/0013_sso.sql' with { type: 'text' }
 import m0014 from '../../migrations/0014_integrations.sql' with { type: 'text' }
 import m0015 from '../../migrations/0015_ops.sql' with { type: 'text' }
+import m0016 from '../../migrations/0016_retention_delete.sql' with { type: 'text' }
 
 export interface Migration {
   version: number
@@ -39,6 +40,7 @@ export const MIGRATIONS: Migration[] = [
   { version: 13, name: '0013_sso', sql: m0013 },
   { version: 14, name: '0014_integrations', sql: m0014 },
   { version: 15, name: '0015_ops', sql: m0015 },
+  { version: 16, name: '0016_retention_delete', sql: m0016 },
 ]
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

@@ -4,13 +4,20 @@
 //   (lgpdStore.anonymizeTickets, the same statements as an LGPD request); the ticket rows, times,
 //   classifications and survey scores stay, so the reports still count them.
 // - 'media': only their media files go (the rows stay, marked as no longer available).
+// - 'delete': the tickets go, with every row that is only theirs (lgpdStore.deleteTickets:
+//   messages, media, history, surveys, outbox, offers, pre-service, webhook deliveries, live
+//   events); rows that are not only theirs (a kept message quoting one, bulk-notice lines, alerts)
+//   stay without the link. They leave the reports for good.
 // Contacts and customers are not touched: they may have newer tickets (an LGPD request handles a
 // person). A file also used by a kept message stays on disk (files are content-addressed).
 //
-// In batches, each one transaction; every batch records its progress in the run's row and the
-// tickets it cleaned (retention_tickets), so the job is idempotent and a crash resumes where it
-// stopped. Files are deleted after the commit, from a list written in the same transaction
-// (retention_files), so a crash between the two leaves nothing on disk forever. Each run is audited.
+// In batches, each one transaction that checks the picked tickets again (so one reopened in
+// between is left alone) and cleans them; every batch records its progress in the run's row and,
+// for 'anonymize' and 'media', the tickets it cleaned (retention_tickets), so the job is
+// idempotent and a crash resumes where it stopped. A deleted ticket needs no mark: it is gone, so
+// no later run finds it again (and a ticket anonymised earlier is still taken by 'delete'). Files
+// are deleted after the commit, from a list written in the same transaction (retention_files), so
+// a crash between the two leaves nothing on disk forever. Each run is audited (with its mode).
 import type { Database } from 'bun:sqlite'
 import { unlinkSync } from 'node:fs'
 import { startLoop, type WorkerLoop } from '../channels/worker-loop'
@@ -40,15 +47,23 @@ export const RETENTION_BATCH = 200
 const DAY = 86_400_000
 
 function retentionStore(db: Database) {
-  // Closed before the cut-off and not yet cleaned at least this thoroughly ('anonymize' covers 'media').
+  // Closed before the cut-off and not yet cleaned at least this thoroughly ('anonymize' covers
+  // 'media'). 'delete' takes every one: a ticket it deleted is gone, one anonymised earlier is
+  // still there to delete. Walked in id order from where the run is (`+status` keeps SQLite from
+  // reading every closed ticket through tickets_status and sorting them, batch after batch).
   const candidates = db.query<{ id: number }, [number, number, string, number]>(
-    `SELECT id FROM tickets t WHERE status = 'closed' AND closed_at < ?1 AND id > ?2
-        AND NOT EXISTS (SELECT 1 FROM retention_tickets r WHERE r.ticket_id = t.id AND (r.mode = 'anonymize' OR r.mode = ?3))
+    `SELECT id FROM tickets t WHERE +status = 'closed' AND closed_at < ?1 AND id > ?2
+        AND (?3 = 'delete' OR NOT EXISTS (SELECT 1 FROM retention_tickets r WHERE r.ticket_id = t.id AND (r.mode = 'anonymize' OR r.mode = ?3)))
       ORDER BY id LIMIT ?4`,
   )
   const count = db.query<{ n: number }, [number, string]>(
     `SELECT count(*) AS n FROM tickets t WHERE status = 'closed' AND closed_at < ?1
-        AND NOT EXISTS (SELECT 1 FROM retention_tickets r WHERE r.ticket_id = t.id AND (r.mode = 'anonymize' OR r.mode = ?2))`,
+        AND (?2 = 'delete' OR NOT EXISTS (SELECT 1 FROM retention_tickets r WHERE r.ticket_id = t.id AND (r.mode = 'anonymize' OR r.mode = ?2)))`,
+  )
+  // The same condition again, by primary key, under the write lock: a ticket reopened since it
+  // was picked is left alone.
+  const stillDue = db.query<{ id: number }, [string, number]>(
+    `SELECT id FROM tickets WHERE id IN (SELECT value FROM json_each(?1)) AND +status = 'closed' AND closed_at < ?2 ORDER BY id`,
   )
   const mark = db.query<unknown, [string, number, string]>(
     `INSERT INTO retention_tickets (ticket_id, mode, at) SELECT value, ?1, ?2 FROM json_each(?3) WHERE true
@@ -68,6 +83,7 @@ function retentionStore(db: Database) {
   return {
     candidates: (cutoff: number, afterId: number, mode: RetentionMode, limit: number) => candidates.all(cutoff, afterId, mode, limit).map((r) => r.id),
     count: (cutoff: number, mode: RetentionMode) => count.get(cutoff, mode)!.n,
+    stillDue: (ticketIds: number[], cutoff: number) => stillDue.all(JSON.stringify(ticketIds), cutoff).map((r) => r.id),
     mark: (ticketIds: number[], mode: RetentionMode, now: number) => mark.run(mode, now, JSON.stringify(ticketIds)),
     addFile: (sha256: string) => addFile.run(sha256),
     files: () => files.all().map((r) => r.sha256),
@@ -135,6 +151,18 @@ function deleteReleasedFiles(ctx: Context): number {
   }
 }
 
+/** One batch's work for the run's mode (inside its transaction); returns the media rows it released. */
+function cleanTickets(lgpd: LgpdStore, mode: RetentionMode, ids: number[], now: number): { id: number; sha256: string | null }[] {
+  switch (mode) {
+    case 'anonymize':
+      return lgpd.anonymizeTickets(ids, now)
+    case 'media':
+      return lgpd.releaseMedia(ids, now)
+    case 'delete':
+      return lgpd.deleteTickets(ids, now)
+  }
+}
+
 const busy = new WeakSet<Context>()
 export const retentionRunning = (ctx: Context) => busy.has(ctx)
 
@@ -157,13 +185,16 @@ export async function runRetention(ctx: Context, trigger: RetentionRun['trigger'
     runId = run.id
     let last = run.last_ticket_id
     for (;;) {
-      const ids = retention.candidates(run.cutoff, last, run.mode, RETENTION_BATCH)
-      if (!ids.length) break
-      last = ids[ids.length - 1]
+      // Picked outside the write lock (the walk may be long), cleaned inside it.
+      const picked = retention.candidates(run.cutoff, last, run.mode, RETENTION_BATCH)
+      if (!picked.length) break
+      last = picked[picked.length - 1]
       write(ctx.db, () => {
-        const media = run.mode === 'anonymize' ? lgpd.anonymizeTickets(ids, Date.now()) : lgpd.releaseMedia(ids, Date.now())
+        const ids = retention.stillDue(picked, run.cutoff)
+        const now = Date.now()
+        const media = ids.length ? cleanTickets(lgpd, run.mode, ids, now) : []
         for (const m of media) if (m.sha256) retention.addFile(m.sha256)
-        retention.mark(ids, run.mode, Date.now())
+        if (run.mode !== 'delete') retention.mark(ids, run.mode, now)
         retention.progress(run.id, last, ids.length, 0)
       })
       const removed = deleteReleasedFiles(ctx)
@@ -184,7 +215,7 @@ export async function runRetention(ctx: Context, trigger: RetentionRun['trigger'
         details: { trigger: done.trigger, mode: done.mode, cutoff: new Date(done.cutoff).toISOString(), tickets: done.tickets, files: done.files },
       })
     })
-    if (done.tickets && done.mode === 'anonymize') {
+    if (done.tickets && done.mode !== 'media') {
       // Old page images live in the WAL until a checkpoint (as after an LGPD request).
       try {
         ctx.db.exec('PRAGMA wal_checkpoint(TRUNCATE)')

@@ -1,7 +1,7 @@
 // What Kumquat holds about one customer (for LGPD requests): their contacts, the tickets of those
 // contacts or linked to the customer, the messages and media of those tickets; and the statements
 // that anonymise it all in place, keeping the rows (and so the statistics). The ticket-level part
-// (anonymizeTickets, releaseMedia) also serves the data-retention job (retention.ts).
+// (anonymizeTickets, releaseMedia, deleteTickets) also serves the data-retention job (retention.ts).
 import type { Database } from 'bun:sqlite'
 
 export interface ExportContact {
@@ -123,6 +123,91 @@ export function lgpdStore(db: Database) {
     `UPDATE bulk_rows SET phone = '', wa_id = NULL, params = '[]'
       WHERE contact_id IN (SELECT value FROM json_each(?1)) OR wa_id IN (SELECT value FROM json_each(?2))`,
   )
+  // ---- deletion (retention 'delete'; call inside one write transaction) ----
+  // Foreign keys are on: every row pointing at a ticket, message, survey or media row that goes is
+  // deleted or unlinked first. Each child column has an index (0016), or these would scan per row.
+  const messageIdsOf = db.query<{ id: number }, [string]>(`SELECT id FROM messages WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  // Outgoing webhook deliveries of these tickets: their bodies are the tickets' content.
+  const webhookDeliveriesDelete = db.query<unknown, [string]>(`DELETE FROM webhook_deliveries WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  // Delivery statuses kept for deduplication, keyed by the provider's message id (no FK).
+  const statusesDelete = db.query<unknown, [string]>(
+    `DELETE FROM message_statuses WHERE (channel_id, external_id) IN
+       (SELECT channel_id, external_id FROM messages WHERE id IN (SELECT value FROM json_each(?)) AND external_id IS NOT NULL)`,
+  )
+  // A kept message may quote a deleted one (a customer answering an old message in a new ticket):
+  // it stays, without the quote. Messages within the deleted set go in one statement, which SQLite
+  // checks only at its end, so their own links need no unlinking.
+  const repliesUnlink = db.query<unknown, [number, string, string]>(
+    `UPDATE messages SET reply_to_id = NULL, updated_at = ?1
+      WHERE reply_to_id IN (SELECT value FROM json_each(?2)) AND ticket_id NOT IN (SELECT value FROM json_each(?3))`,
+  )
+  // Outbox rows (sends, read receipts) of these tickets or their messages: nothing left to send.
+  const outboxOfTickets = db.query<unknown, [string]>(`DELETE FROM outbox WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  const outboxOfMessages = db.query<unknown, [string]>(`DELETE FROM outbox WHERE message_id IN (SELECT value FROM json_each(?))`)
+  // A bulk notice keeps its lines and their outcome (the run's counts); only the links go.
+  const bulkTicketsUnlink = db.query<unknown, [string]>(`UPDATE bulk_rows SET ticket_id = NULL WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  const bulkMessagesUnlink = db.query<unknown, [string]>(`UPDATE bulk_rows SET message_id = NULL WHERE message_id IN (SELECT value FROM json_each(?))`)
+  // Surveys: the ticket's pointer to its latest survey first (tickets.survey_id → surveys), then
+  // any other survey that names a deleted message as its question, then the surveys themselves.
+  const surveyPointersUnlink = db.query<unknown, [string]>(
+    `UPDATE tickets SET survey_id = NULL WHERE survey_id IN (SELECT id FROM surveys WHERE ticket_id IN (SELECT value FROM json_each(?)))`,
+  )
+  const surveyMessagesUnlink = db.query<unknown, [string, string]>(
+    `UPDATE surveys SET message_id = NULL WHERE message_id IN (SELECT value FROM json_each(?1)) AND ticket_id NOT IN (SELECT value FROM json_each(?2))`,
+  )
+  const surveysDelete = db.query<unknown, [string]>(`DELETE FROM surveys WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  // Alerts are the supervisors' record of the service level (a queue alert names its oldest
+  // ticket only as an example; pending alert webhooks hang off them): kept, without the link.
+  const alertsUnlink = db.query<unknown, [string]>(`UPDATE alerts SET ticket_id = NULL WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  const offersDelete = db.query<unknown, [string]>(`DELETE FROM offers WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  const historyDelete = db.query<unknown, [string]>(`DELETE FROM ticket_history WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  const preServiceDelete = db.query<unknown, [string]>(`DELETE FROM pre_service WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  const retentionMarksDelete = db.query<unknown, [string]>(`DELETE FROM retention_tickets WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  const messagesDelete = db.query<unknown, [string]>(`DELETE FROM messages WHERE ticket_id IN (SELECT value FROM json_each(?))`)
+  // Media rows no message uses any more (one a kept message also uses stays, with its file).
+  const unusedMediaDelete = db.query<{ id: number; sha256: string | null }, [string]>(
+    `DELETE FROM media WHERE id IN (SELECT value FROM json_each(?)) AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.media_id = media.id)
+     RETURNING id, sha256`,
+  )
+  // Only closed tickets, whatever the caller passes: an open conversation is never deleted.
+  // (`+status`: look the ids up by primary key, not every closed ticket through tickets_status.)
+  const closedOf = db.query<{ id: number }, [string]>(`SELECT id FROM tickets WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'closed'`)
+  const ticketsDelete = db.query<unknown, [string]>(`DELETE FROM tickets WHERE id IN (SELECT value FROM json_each(?))`)
+  /**
+   * Deletes these (closed) tickets with every row that belongs only to them: messages, media rows
+   * no kept message uses, outbox rows, offers, history, pre-service, surveys, retention marks,
+   * webhook deliveries, delivery statuses and live events. Rows that are not only theirs stay and
+   * lose the link: a kept message quoting a deleted one, bulk-notice lines, alerts. Contacts and
+   * customers stay (they may have newer tickets). Returns the deleted media rows, for the caller
+   * to delete their files after the commit when no other row uses the same file.
+   */
+  function deleteTickets(ticketIds: number[], now: number): { id: number; sha256: string | null }[] {
+    const closed = closedOf.all(ids(ticketIds)).map((r) => r.id)
+    if (!closed.length) return []
+    const tickets = ids(closed)
+    const messages = ids(messageIdsOf.all(tickets).map((m) => m.id))
+    const media = ids(mediaOf.all(tickets).map((m) => m.id))
+    eventsAnon.run(JSON.stringify(closed.map((id) => `ticket:${id}`)), tickets)
+    webhookDeliveriesDelete.run(tickets)
+    statusesDelete.run(messages)
+    repliesUnlink.run(now, messages, tickets)
+    outboxOfTickets.run(tickets)
+    outboxOfMessages.run(messages)
+    bulkTicketsUnlink.run(tickets)
+    bulkMessagesUnlink.run(messages)
+    surveyPointersUnlink.run(tickets)
+    surveyMessagesUnlink.run(messages, tickets)
+    surveysDelete.run(tickets)
+    alertsUnlink.run(tickets)
+    offersDelete.run(tickets)
+    historyDelete.run(tickets)
+    preServiceDelete.run(tickets)
+    retentionMarksDelete.run(tickets)
+    messagesDelete.run(tickets)
+    const deleted = unusedMediaDelete.all(media)
+    ticketsDelete.run(tickets)
+    return deleted
+  }
   /**
    * The media rows of these tickets lose their file reference (the rows stay: type and size count
    * in reports); returns the files they used, for the caller to delete after the commit.
@@ -161,6 +246,7 @@ export function lgpdStore(db: Database) {
     },
     anonymizeTickets,
     releaseMedia,
+    deleteTickets,
     /** Whether any media row still uses this file (another customer may have sent the same bytes). */
     fileInUse: (sha256: string): boolean => sha256Users.get(sha256)!.n > 0,
   }

@@ -9,6 +9,7 @@ import { clientIp } from '../http/client-ip'
 import { checkSessionCsrf } from '../http/csrf'
 import { HttpError } from '../http/errors'
 import { buildView, flashKey, html, pageViewer, redirect } from '../http/pages'
+import { retentionPreview } from '../lgpd/retention'
 import { LANGS, t as translate, type MessageKey } from '../i18n'
 import { CommunicationPage, GeneralSettingsPage, generalValues, type GeneralFormValues } from '../../views/settings/settings'
 import type { Problems } from '../../views/view'
@@ -28,7 +29,9 @@ const generalFields = {
   reopen_window_minutes: t.Integer({ minimum: 0, maximum: 10080, description: 'a customer writing again within this time after a close reopens the same ticket; 0 = never' }),
   require_classification: t.Boolean({ description: 'the default of "classification required to close" for new sectors' }),
   retention_months: t.Integer({ minimum: 0, maximum: 240, description: 'closed tickets older than this are cleaned (0 = keep)' }),
-  retention_mode: t.Union([t.Literal('anonymize'), t.Literal('media')], { description: 'anonymize: message texts and media; media: media files only' }),
+  retention_mode: t.Union([t.Literal('anonymize'), t.Literal('media'), t.Literal('delete')], {
+    description: 'anonymize: message texts and media; media: media files only; delete: the tickets with their messages, media, history and surveys (they leave the reports; cannot be undone). Contacts and customers stay',
+  }),
   session_hours: t.Integer({ minimum: 1, maximum: 2160 }),
   remember_days: t.Integer({ minimum: 1, maximum: 365 }),
 }
@@ -98,7 +101,10 @@ export function settingsRoutes(ctx: Context) {
 
   const renderGeneral = (request: Request, viewer: ReturnType<typeof pageViewer>, values: GeneralFormValues, problems: Problems, status = 200) => {
     const list = zones.includes(values.time_zone) ? zones : [values.time_zone, ...zones]
-    return html(<GeneralSettingsPage v={buildView(ctx, request, viewer)} values={values} problems={problems} zones={list} hasLogo={logoOf(ctx) !== null} flash={flashKey(request, ['settings.saved'] as const)} />, status)
+    return html(
+      <GeneralSettingsPage v={buildView(ctx, request, viewer)} values={values} problems={problems} zones={list} hasLogo={logoOf(ctx) !== null} retention={retentionPreview(ctx)} flash={flashKey(request, ['settings.saved'] as const)} />,
+      status,
+    )
   }
 
   const pages = new Elysia()

@@ -36,6 +36,21 @@ describe('general settings', () => {
     expect((await api(sup.token, 'GET', '/api/v1/settings')).status).toBe(403)
   })
 
+  test("API: retention_mode 'delete' is accepted and in the OpenAPI schema; an unknown mode is refused", async () => {
+    const res = await api(admin.token, 'PATCH', '/api/v1/settings', { general: { retention_mode: 'delete' } })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { general: { retention_mode: string } }).general.retention_mode).toBe('delete')
+    const bad = await api(admin.token, 'PATCH', '/api/v1/settings', { general: { retention_mode: 'apagar' } })
+    expect(bad.status).toBe(400)
+    const body = (await bad.json()) as { error: { message: string; details: { field: string }[] } }
+    expect(body.error.message).toBe('Dados inválidos. Verifique os campos.')
+    expect(body.error.details[0].field).toBe('general.retention_mode')
+    expect(s.ctx.stores.settings.get<{ retention_mode: string }>('general')!.retention_mode).toBe('delete')
+    const doc = JSON.stringify(await (await fetch(`${s.url}/api/v1/openapi.json`)).json())
+    expect(doc).toContain('"enum":["anonymize","media","delete"]')
+    await api(admin.token, 'PATCH', '/api/v1/settings', { general: { retention_mode: 'anonymize' } })
+  })
+
   test('page: saves with a logo (typed by its bytes), keeps what was typed on a problem', async () => {
     const b = new Browser(s.url)
     await b.login('admin@example.com')

@@ -11,7 +11,8 @@ import { write } from '../db/open'
 import { badRequest, type FieldProblem } from '../http/errors'
 import { isLang, t, type Lang, type MessageKey } from '../i18n'
 
-export const RETENTION_MODES = ['anonymize', 'media'] as const
+/** What the retention job does to old closed tickets (src/lgpd/retention.ts); 'delete' cannot be undone. */
+export const RETENTION_MODES = ['anonymize', 'media', 'delete'] as const
 export type RetentionMode = (typeof RETENTION_MODES)[number]
 
 export interface PasswordPolicy {
@@ -29,7 +30,7 @@ export interface GeneralSettings {
   reopen_window_minutes: number
   /** the default of "classification required to close" for new sectors */
   require_classification: boolean
-  /** closed tickets older than `months`: 'anonymize' clears message texts and media, 'media' removes media files only; 0 = keep */
+  /** closed tickets older than `months`: 'anonymize' clears message texts and media, 'media' removes media files only, 'delete' deletes the tickets; 0 = keep */
   retention_months: number
   retention_mode: RetentionMode
   /** how long a browser session lasts without activity, and with "keep me signed in" */

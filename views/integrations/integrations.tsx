@@ -230,7 +230,7 @@ function RetentionSection({ v, preview, runs, running }: { v: View; preview: Ret
       <h2>{v.escape('integrations.retention')}</h2>
       {preview.enabled ? (
         <p id="retention-preview">
-          {v.escape(preview.mode === 'anonymize' ? 'integrations.retention_on_anonymize' : 'integrations.retention_on_media', { months: preview.months, date: v.date(preview.cutoff!), n: preview.tickets })}
+          {v.escape(`integrations.retention_on_${preview.mode}`, { months: preview.months, date: v.date(preview.cutoff!), n: preview.tickets })}
         </p>
       ) : (
         <p id="retention-preview">{v.escape('integrations.retention_disabled')}</p>

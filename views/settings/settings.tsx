@@ -1,5 +1,6 @@
 // Settings pages: general (company, time zone, language, desk, retention, sessions, passwords),
 // communication (default messages per channel and language), and the tabs between them.
+import type { RetentionPreview } from '../../src/lgpd/retention'
 import type { GeneralSettings, Messages } from '../../src/settings/settings'
 import { MESSAGE_CHANNELS, MESSAGE_KEYS, RETENTION_MODES } from '../../src/settings/settings'
 import type { MessageKey } from '../../src/i18n'
@@ -55,7 +56,24 @@ export const generalValues = (g: GeneralSettings): GeneralFormValues => ({
   password_symbol: g.password.symbol,
 })
 
-export function GeneralSettingsPage({ v, values, problems, zones, hasLogo, flash }: { v: View; values: GeneralFormValues; problems: Problems; zones: string[]; hasLogo: boolean; flash?: MessageKey | null }) {
+export function GeneralSettingsPage({
+  v,
+  values,
+  problems,
+  zones,
+  hasLogo,
+  retention,
+  flash,
+}: {
+  v: View
+  values: GeneralFormValues
+  problems: Problems
+  zones: string[]
+  hasLogo: boolean
+  /** what the next run would do with the saved settings */
+  retention: RetentionPreview
+  flash?: MessageKey | null
+}) {
   const invalid = (f: string) => (problems[f] ? 'true' : undefined)
   const editable = v.can('settings.edit')
   const num = (id: keyof GeneralFormValues, label: MessageKey, hint: MessageKey, min: number, max: number) => (
@@ -131,16 +149,31 @@ export function GeneralSettingsPage({ v, values, problems, zones, hasLogo, flash
         </fieldset>
         <fieldset class="card">
           <legend>{v.escape('settings.retention')}</legend>
-          {num('retention_months', 'settings.retention_months', 'settings.retention_months_hint', 0, 240)}
+          {num('retention_months', 'settings.retention_months', 'settings.retention_keep_hint', 0, 240)}
           <label for="retention_mode">{v.escape('settings.retention_mode')}</label>
-          <select id="retention_mode" name="retention_mode" disabled={!editable}>
+          <select id="retention_mode" name="retention_mode" aria-invalid={invalid('retention_mode')} aria-describedby="retention_mode-hint retention_mode-warning" disabled={!editable}>
             {RETENTION_MODES.map((m) => (
               <option value={m} selected={values.retention_mode === m}>
                 {v.escape(`settings.retention_mode_${m}`)}
               </option>
             ))}
           </select>
+          <p class="hint" id="retention_mode-hint">
+            {v.escape('settings.retention_mode_hint')}
+          </p>
+          {/* Deleting cannot be undone: said always, and loudly while it is the chosen mode. */}
+          <p class={values.retention_mode === 'delete' ? 'flash error' : 'hint'} id="retention_mode-warning">
+            {v.escape('settings.retention_delete_warning')}
+          </p>
           <FieldError v={v} problems={problems} field="retention_mode" />
+          {retention.enabled ? (
+            <p id="retention-preview">
+              {v.escape(`settings.retention_preview_${retention.mode}`, { n: retention.tickets, date: v.date(retention.cutoff!) })}{' '}
+              <a href="/admin/integrations#retention">{v.escape('settings.retention_runs_link')}</a>
+            </p>
+          ) : (
+            ''
+          )}
         </fieldset>
         <fieldset class="card">
           <legend>{v.escape('settings.security')}</legend>
