@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Browser, seedUser, startTestServer, type TestServer } from '../../test/support/server'
 import { SseReader } from '../../test/support/sse'
 import { write } from '../db/open'
+import { saveWebhookSettings } from '../integrations/webhooks'
 import { insertSurveyAnswer, insertTicket, makeChannel, makeSector } from '../reports/fixture'
 import { acknowledgeAlert, evaluateAlerts } from './evaluate'
 import type { RuleInput } from './store'
@@ -171,7 +172,7 @@ describe('pages and permissions', () => {
     expect(bad.status).toBe(422)
     const badHtml = await bad.text()
     expect(badHtml).toContain('Informe um número de minutos de 0 a 1440.')
-    expect(badHtml).toContain('Informe um endereço http:// ou https:// válido.')
+    expect(badHtml).toContain('Informe um endereço http:// ou https:// válido, sem usuário e senha')
     const ok = await admin.post('/alerts/rules', { _csrf: csrf, kind: 'queue_wait', sector_id: String(ids.S2), threshold_min: '1', cooldown_min: '5', webhook_url: '', active: '1' })
     expect(ok.status).toBe(200)
     const r = s.ctx.stores.alerts.rules().find((x) => x.sector_id === ids.S2 && x.kind === 'queue_wait')!
@@ -244,7 +245,9 @@ describe('outgoing webhook', () => {
       },
     })
     const secret = 'whsec-test-secret'
-    const r = rule({ kind: 'queue_wait', sector_id: ids.S1, threshold_min: 1, webhook_url: `http://127.0.0.1:${receiver.port}/hooks/kumquat` }, secret)
+    // A receiver on this machine is "rede interna": allowed only with the integrations' switch on.
+    saveWebhookSettings(s.ctx, ids.root, { allow_private: true, disable_after: 10 }, null)
+    const r = rule({ kind: 'queue_wait', sector_id: ids.S1, threshold_min: 1, webhook_url: `http://localhost:${receiver.port}/hooks/kumquat` }, secret)
     const now = Date.now()
     insertTicket(s.ctx, { channel_id: ids.C1, status: 'queued', sector_id: ids.S1, created_at: now - 9 * MIN, queued_at: now - 9 * MIN })
     evaluateAlerts(s.ctx)
@@ -268,6 +271,7 @@ describe('outgoing webhook', () => {
     expect(headers.get('content-type')).toBe('application/json')
     expect(headers.get('x-kumquat-event')).toBe('alert.fired')
     expect(headers.get('x-kumquat-delivery')).toBe(String(d[0].id))
+    expect(headers.get('host')).toBe(`localhost:${receiver.port}`) // pinned to 127.0.0.1, named in Host
     // The receiver's check: HMAC-SHA256 over "<timestamp>.<body>" with the secret.
     expect(verifySignature(secret, headers.get('x-kumquat-timestamp')!, body, headers.get('x-kumquat-signature'))).toBe(true)
     expect(verifySignature('wrong', headers.get('x-kumquat-timestamp')!, body, headers.get('x-kumquat-signature'))).toBe(false)
@@ -282,6 +286,42 @@ describe('outgoing webhook', () => {
     const d2 = s.ctx.stores.alerts.deliveriesOf(alert.id)[1]
     expect(await sendDelivery(s.ctx, d2)).toBe('failed')
     expect(MAX_ATTEMPTS).toBe(8)
+    receiver.stop(true)
+    off(r)
+  })
+
+  test('the address rules of the integration webhooks: on save, and on every send (a name pointing inside)', async () => {
+    const received: string[] = []
+    const receiver = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: (req) => (received.push(req.headers.get('host')!), new Response('ok')) })
+    saveWebhookSettings(s.ctx, ids.root, { allow_private: false, disable_after: 10 }, null)
+    const admin = new Browser(s.url)
+    await admin.login('root@example.com')
+    const csrf = await admin.csrf('/alerts/rules')
+    const post = (webhook_url: string) => admin.post('/alerts/rules', { _csrf: csrf, kind: 'no_agent', sector_id: String(ids.S2), threshold_min: '1', cooldown_min: '5', webhook_url, active: '1' })
+    const before = s.ctx.stores.alerts.rules().length
+    const metadata = await post('http://169.254.169.254/latest/meta-data')
+    expect(metadata.status).toBe(422)
+    expect(await metadata.text()).toContain('Este endereço não é permitido')
+    const lan = await post(`http://127.0.0.1:${receiver.port}/hook`)
+    expect(lan.status).toBe(422)
+    expect(await lan.text()).toContain('Endereço da rede interna')
+    expect(await (await post('http://erp.example.com/hook')).text()).toContain('Use https')
+    expect(s.ctx.stores.alerts.rules().length).toBe(before)
+
+    // Saved while allowed, sent after the name moved to cloud metadata: refused, nothing sent, not retried.
+    saveWebhookSettings(s.ctx, ids.root, { allow_private: true, disable_after: 10 }, null)
+    const r = rule({ kind: 'queue_wait', sector_id: ids.S2, threshold_min: 1, webhook_url: `http://hooks.localhost:${receiver.port}/hook` })
+    const now = Date.now()
+    insertTicket(s.ctx, { channel_id: ids.C2, status: 'queued', sector_id: ids.S2, created_at: now - 9 * MIN, queued_at: now - 9 * MIN })
+    evaluateAlerts(s.ctx)
+    const alert = alertsOf(r).at(-1)!
+    const d = s.ctx.stores.alerts.deliveriesOf(alert.id)[0]
+    expect(await sendDelivery(s.ctx, d, async () => ['169.254.169.254'])).toBe('failed')
+    expect(s.ctx.stores.alerts.deliveriesOf(alert.id)[0]).toMatchObject({ status: 'failed', last_error: 'address not allowed (169.254.169.254)' })
+    // The same name answering 127.0.0.1 (internal allowed): sent there, with the name in Host.
+    write(s.ctx.db, () => s.ctx.stores.alerts.enqueueDelivery(alert.id, 'alert.cleared', Date.now()))
+    expect(await sendDelivery(s.ctx, s.ctx.stores.alerts.deliveriesOf(alert.id)[1], async () => ['127.0.0.1'])).toBe('done')
+    expect(received).toEqual([`hooks.localhost:${receiver.port}`])
     receiver.stop(true)
     off(r)
   })

@@ -9,6 +9,8 @@ import { notFound } from '../http/errors'
 import { buildView, flashKey, html, isHtmx, pageViewer, readCheckedForm, redirect, type Form } from '../http/pages'
 import { randomToken } from '../http/tokens'
 import type { MessageKey } from '../i18n'
+import { checkWebhookUrl } from '../integrations/webhook-url'
+import { webhookSettings } from '../integrations/webhooks'
 import { inScope, scopeOf, type Scope } from '../monitoring/scope'
 import { DEFAULT_WAIT_TARGET_S } from '../monitoring/store'
 import { AlertsPage, emptyRule, RulesPage, type AlertNames, type RuleValues } from '../../views/alerts/alerts'
@@ -65,13 +67,10 @@ function readRule(ctx: Context, form: Form): { values: RuleValues; input: RuleIn
   if (cooldown === null) problems.cooldown_min = 'alerts.minutes_invalid'
   let url: string | null = null
   if (values.webhook_url) {
-    try {
-      const u = new URL(values.webhook_url)
-      if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || values.webhook_url.length > 500) throw new Error('bad')
-      url = u.toString()
-    } catch {
-      problems.webhook_url = 'alerts.webhook_invalid'
-    }
+    // The integration webhooks' address rules: https, the internal network only when allowed.
+    const check = checkWebhookUrl(values.webhook_url, webhookSettings(ctx).allow_private)
+    if (check.problem) problems.webhook_url = check.problem === 'integrations.url_invalid' ? 'alerts.webhook_invalid' : check.problem
+    url = check.url
   }
   if (Object.keys(problems).length) return { values, input: null, problems }
   return { values, input: { sector_id: sectorId, kind: kind as AlertKind, threshold_min: threshold!, cooldown_min: cooldown!, webhook_url: url, active: values.active }, problems }

@@ -1,7 +1,9 @@
 // Outgoing alert webhooks: an HTTP POST of the alert as JSON to the rule's URL, signed with the
 // rule's secret. Delivery rows are committed with the alert (an outbox); this worker sends them
 // outside any transaction, retries 429/5xx/network errors with exponential backoff, and gives up
-// after MAX_ATTEMPTS or on another 4xx.
+// after MAX_ATTEMPTS or on another 4xx. The URL obeys the integrations' address rules (no cloud
+// metadata, the internal network only when allowed), checked on every send and pinned to the
+// address checked, exactly as the integration webhooks are.
 //
 // Verifying on the receiving side: take the raw body and the X-Kumquat-Timestamp header, compute
 // HMAC-SHA256 with the secret over `<timestamp>.<body>`, hex-encode, and compare (in constant
@@ -10,6 +12,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { Context } from '../context'
 import { write } from '../db/open'
+import { pinTarget } from '../integrations/webhook-url'
+import { webhookSettings } from '../integrations/webhooks'
 import { alertEventData } from './evaluate'
 import type { Delivery } from './store'
 
@@ -43,7 +47,7 @@ export function deliveryBody(ctx: Context, d: Delivery): string | null {
 }
 
 /** Sends one delivery and records the outcome. */
-export async function sendDelivery(ctx: Context, d: Delivery, fetchImpl: typeof fetch = fetch): Promise<'done' | 'retry' | 'failed'> {
+export async function sendDelivery(ctx: Context, d: Delivery, resolve?: (host: string) => Promise<string[]>): Promise<'done' | 'retry' | 'failed'> {
   const alert = ctx.stores.alerts.get(d.alert_id)
   const rule = alert ? ctx.stores.alerts.rule(alert.rule_id) : null
   const body = deliveryBody(ctx, d)
@@ -65,7 +69,14 @@ export async function sendDelivery(ctx: Context, d: Delivery, fetchImpl: typeof 
   let status: number | null = null
   let error: string | null = null
   try {
-    const res = await fetchImpl(rule.webhook_url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) })
+    const pinned = await pinTarget(rule.webhook_url, webhookSettings(ctx).allow_private, resolve)
+    if ('refusal' in pinned) {
+      write(ctx.db, () => ctx.stores.alerts.finishDelivery(d.id, 'failed', null, pinned.refusal, Date.now()))
+      ctx.log.warn({ delivery_id: d.id, alert_id: d.alert_id, refusal: pinned.refusal }, 'alert webhook refused')
+      return 'failed'
+    }
+    const { url, init } = pinned.target
+    const res = await fetch(url, { ...init, method: 'POST', headers: { ...headers, ...init.headers }, body, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) })
     status = res.status
     await res.body?.cancel().catch(() => {})
     if (res.ok) {

@@ -30,7 +30,7 @@ import { t } from '../i18n'
 import { publishNotice } from '../notices/notices'
 import type { StoredEvent } from '../realtime/events-store'
 import { topicsFor } from '../realtime/routes'
-import { refuseTarget } from './webhook-url'
+import { pinTarget } from './webhook-url'
 import { matchesPatterns, webhookSettings } from './webhooks'
 import type { Delivery, Webhook } from './webhooks-store'
 
@@ -119,7 +119,7 @@ export function queueEvents(ctx: Context, now = Date.now()): boolean {
 
 export type SendResult = 'delivered' | 'retry' | 'failed' | 'skipped'
 
-export async function sendDelivery(ctx: Context, d: Delivery, fetchImpl: typeof fetch = fetch): Promise<SendResult> {
+export async function sendDelivery(ctx: Context, d: Delivery, resolve?: (host: string) => Promise<string[]>): Promise<SendResult> {
   const w = ctx.stores.webhooks.get(d.webhook_id)
   if (!w?.active) return 'skipped'
   const timing = webhookTiming(ctx)
@@ -131,10 +131,11 @@ export async function sendDelivery(ctx: Context, d: Delivery, fetchImpl: typeof 
   let error: string | null = null
   let waitMs = 0
   try {
-    const refusal = await refuseTarget(w.url, settings.allow_private)
-    if (refusal) return finishFailed(ctx, w, d, null, refusal, null, started)
+    const pinned = await pinTarget(w.url, settings.allow_private, resolve)
+    if ('refusal' in pinned) return finishFailed(ctx, w, d, null, pinned.refusal, null, started)
     const timestamp = String(Math.floor(Date.now() / 1000))
-    const res = await fetchImpl(w.url, {
+    const res = await fetch(pinned.target.url, {
+      ...pinned.target.init,
       method: 'POST',
       body: d.body,
       redirect: 'manual',
@@ -147,6 +148,7 @@ export async function sendDelivery(ctx: Context, d: Delivery, fetchImpl: typeof 
         'x-kumquat-delivery': String(d.id),
         'x-kumquat-timestamp': timestamp,
         'x-kumquat-signature': signature(ctx.stores.webhooks.secretOf(w.id)!, timestamp, d.body),
+        ...pinned.target.init.headers,
       },
     })
     status = res.status

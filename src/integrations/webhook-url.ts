@@ -7,7 +7,8 @@
 // - link-local and cloud metadata (169.254/16 — 169.254.169.254 —, fe80::/10, fd00:ec2::254),
 //   "this network" (0/8, ::), multicast and reserved ranges: never.
 // Checked on save (the literal host) and again before every delivery on each address the name
-// resolves to, so a name that later points inside is refused then. Redirects are not followed.
+// resolves to, so a name that later points inside is refused then; the delivery then connects to
+// the address that was checked (pinTarget). Redirects are not followed.
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import type { MessageKey } from '../i18n'
@@ -76,21 +77,35 @@ export function checkWebhookUrl(raw: string, allowPrivate: boolean): UrlCheck {
   return { url: u.toString(), problem: null }
 }
 
+/** Where one delivery goes: the URL to fetch and what to add to the request. */
+export interface Target {
+  url: string
+  init: { headers?: { host: string }; tls?: { serverName: string } }
+}
+
 /**
- * Before a delivery: the URL still passes, and every address its name resolves to is allowed.
- * Returns the reason to refuse, or null.
+ * Before a delivery: the URL still passes and every address its name resolves to is allowed.
+ * Then the request is pinned to the first of the addresses checked — it connects to that IP and
+ * carries the name in Host and in TLS (SNI and the certificate check) — so a name whose DNS answer
+ * changes between the check and the connection (rebinding) cannot take it anywhere else.
  */
-export async function refuseTarget(url: string, allowPrivate: boolean, resolve: (host: string) => Promise<string[]> = resolveAll): Promise<string | null> {
+export async function pinTarget(url: string, allowPrivate: boolean, resolve: (host: string) => Promise<string[]> = resolveAll): Promise<{ refusal: string } | { target: Target }> {
   const check = checkWebhookUrl(url, allowPrivate)
-  if (check.problem) return `address not allowed (${check.problem.replace('integrations.url_', '')})`
-  const host = hostOf(new URL(url))
-  const addresses = isIP(host) ? [host] : await resolve(host)
-  if (!addresses.length) return 'name does not resolve'
+  if (!check.url) return { refusal: `address not allowed (${check.problem!.replace('integrations.url_', '')})` }
+  const u = new URL(check.url)
+  const host = hostOf(u)
+  if (isIP(host)) return { target: { url: u.toString(), init: {} } }
+  const addresses = await resolve(host) // throws on a DNS failure: a network error, retried
+  if (!addresses.length) return { refusal: 'name does not resolve' }
   for (const a of addresses) {
     const kind = classifyAddress(a)
-    if (kind === 'blocked' || (kind === 'private' && !allowPrivate)) return `address not allowed (${a})`
+    if (kind === 'blocked' || (kind === 'private' && !allowPrivate)) return { refusal: `address not allowed (${a})` }
   }
-  return null
+  const pinned = new URL(u)
+  pinned.hostname = isIP(addresses[0]) === 6 ? `[${addresses[0]}]` : addresses[0]
+  const init: Target['init'] = { headers: { host: u.host } }
+  if (u.protocol === 'https:') init.tls = { serverName: host }
+  return { target: { url: pinned.toString(), init } }
 }
 
 async function resolveAll(host: string): Promise<string[]> {

@@ -18,7 +18,7 @@ import { insertTicket, makeChannel, makeSector } from '../reports/fixture'
 import { startServer, type Running } from '../server'
 import { Browser, seedUser } from '../../test/support/server'
 import { backoffMs, retryAfterMs, setWebhookTiming } from './webhook-delivery'
-import { checkWebhookUrl, classifyAddress, refuseTarget } from './webhook-url'
+import { checkWebhookUrl, classifyAddress, pinTarget } from './webhook-url'
 import { readRateLimit } from './rate-limit'
 import { matchesPatterns, saveWebhookSettings, webhookSettings } from './webhooks'
 
@@ -140,9 +140,54 @@ describe('where a webhook may point', () => {
     expect(checkWebhookUrl('https://user:pw@erp.example.com/', false).problem).toBe('integrations.url_invalid')
     expect(checkWebhookUrl('ftp://erp.example.com/', false).problem).toBe('integrations.url_invalid')
     // A public name that resolves inside is refused before sending.
-    expect(await refuseTarget('https://evil.example.com/', false, async () => ['169.254.169.254'])).toContain('169.254.169.254')
-    expect(await refuseTarget('https://lan.example.com/', false, async () => ['192.168.0.10'])).toContain('192.168.0.10')
-    expect(await refuseTarget('https://ok.example.com/', false, async () => ['93.184.216.34'])).toBeNull()
+    expect(await pinTarget('https://evil.example.com/', false, async () => ['169.254.169.254'])).toEqual({ refusal: 'address not allowed (169.254.169.254)' })
+    expect(await pinTarget('https://lan.example.com/', false, async () => ['93.184.216.34', '192.168.0.10'])).toEqual({ refusal: 'address not allowed (192.168.0.10)' })
+    expect(await pinTarget('https://lan.example.com/', true, async () => ['169.254.169.254'])).toEqual({ refusal: 'address not allowed (169.254.169.254)' })
+    expect(await pinTarget('https://none.example.com/', false, async () => [])).toEqual({ refusal: 'name does not resolve' })
+    expect(await pinTarget('http://10.0.0.5/', false)).toEqual({ refusal: 'address not allowed (private)' })
+  })
+
+  test('a delivery connects to the address that was checked (no second DNS answer: DNS rebinding)', async () => {
+    let lookups = 0
+    const once = async () => (++lookups === 1 ? ['93.184.216.34'] : ['169.254.169.254'])
+    expect(await pinTarget('https://ok.example.com:8443/hook?x=1', false, once)).toEqual({
+      target: { url: 'https://93.184.216.34:8443/hook?x=1', init: { headers: { host: 'ok.example.com:8443' }, tls: { serverName: 'ok.example.com' } } },
+    })
+    expect(lookups).toBe(1)
+    expect(await pinTarget('https://v6.example.com/', false, async () => ['2606:2800:220:1::1'])).toMatchObject({ target: { url: 'https://[2606:2800:220:1::1]/' } })
+    // An address literal needs no pinning.
+    expect(await pinTarget('http://127.0.0.1:9/x', true)).toEqual({ target: { url: 'http://127.0.0.1:9/x', init: {} } })
+    // A DNS failure is a network error (retried), not a refusal.
+    await expect(pinTarget('https://down.example.com/', false, async () => Promise.reject(new Error('ENOTFOUND')))).rejects.toThrow('ENOTFOUND')
+
+    // The pinned request over real TLS: the receiver's certificate names hooks.example.test (a
+    // self-signed test certificate in test/fixtures/tls), the connection goes to 127.0.0.1, and
+    // both the certificate check and the Host header use the name.
+    const dir = join(import.meta.dir, '../../test/fixtures/tls')
+    const cert = await Bun.file(join(dir, 'hooks.example.test.crt')).text()
+    const hosts: string[] = []
+    const tls = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      tls: { cert, key: await Bun.file(join(dir, 'hooks.example.test.key')).text() },
+      fetch(req) {
+        hosts.push(req.headers.get('host')!)
+        return new Response('ok')
+      },
+    })
+    try {
+      const url = `https://hooks.example.test:${tls.port}/hook`
+      const pinned = await pinTarget(url, true, async () => ['127.0.0.1'])
+      if (!('target' in pinned)) throw new Error(pinned.refusal)
+      const { init } = pinned.target
+      const res = await fetch(pinned.target.url, { ...init, method: 'POST', body: '{}', tls: { ...init.tls!, ca: cert } })
+      expect(res.status).toBe(200)
+      expect(hosts).toEqual([`hooks.example.test:${tls.port}`])
+      // Without the name in TLS the same certificate does not verify for the address.
+      await expect(fetch(pinned.target.url, { method: 'POST', body: '{}', tls: { ca: cert } })).rejects.toThrow()
+    } finally {
+      tls.stop(true)
+    }
   })
 
   test('the API refuses bad URLs and events with 400 and details, and callers without the permission with 403', async () => {
