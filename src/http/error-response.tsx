@@ -6,13 +6,14 @@ import { t } from '../i18n'
 import { ErrorPage } from '../../views/errors'
 import { langOf, viewerOf } from './auth'
 import { HttpError } from './errors'
+import { validationDetails, type SchemaError } from './validation-details'
 import { buildView, html, LoginRequired, redirect } from './pages'
 
 interface ElysiaLikeError {
   code?: unknown
   status?: number
   cause?: unknown
-  all?: Array<{ path?: string; summary?: string; message?: string }>
+  all?: SchemaError[]
   message?: string
 }
 
@@ -27,9 +28,7 @@ function normalise(error: unknown, code: unknown): HttpError | LoginRequired | n
   if (code === 'PARSE') return new HttpError(400, 'malformed_json', 'error.malformed_json')
   if (code === 'NOT_FOUND') return new HttpError(404, 'not_found', 'error.not_found')
   if (code === 'VALIDATION') {
-    const details = (e.all ?? []).map((v) => ({ field: (v.path ?? '').replace(/^\//, '').replace(/\//g, '.') || 'body', key: 'error.validation' as const, text: v.summary ?? v.message ?? '' }))
-    const err = new HttpError(400, 'validation_failed', 'error.validation', {}, details)
-    return err
+    return new HttpError(400, 'validation_failed', 'error.validation', {}, validationDetails(e.all ?? []))
   }
   if (code === 'INVALID_COOKIE_SIGNATURE') return new HttpError(400, 'bad_request', 'error.validation')
   if (typeof e?.status === 'number' && e.status === 413) return new HttpError(413, 'payload_too_large', 'error.too_large', { limit: 0 })
@@ -54,7 +53,7 @@ export function errorResponse(ctx: Context, request: Request, error: unknown, co
   const headers: Record<string, string> = {}
   if (err.status === 429 && err.vars.seconds) headers['retry-after'] = String(err.vars.seconds)
   if (isApiPath(path) || request.headers.get('accept')?.startsWith('application/json')) {
-    const details = err.details?.map((d) => ({ field: d.field, message: (d as { text?: string }).text || t(lang, d.key) }))
+    const details = err.details?.map((d) => ({ field: d.field, message: t(lang, d.key, d.vars) }))
     return Response.json({ error: { code: err.code, message, ...(details?.length ? { details } : {}) } }, { status: err.status, headers })
   }
   const v = buildView(ctx, request, viewer)

@@ -5,6 +5,7 @@ import type { MessageKey } from '../i18n'
 export interface FieldProblem {
   field: string
   key: MessageKey
+  vars?: Record<string, string | number>
 }
 
 export class HttpError extends Error {
