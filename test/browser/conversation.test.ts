@@ -166,9 +166,14 @@ describe('conversation in Chromium', () => {
     expect(await page.locator(`#composer-${ticketId}-text`).inputValue()).toBe('Ainda está aí?')
     expect(messages().some((m) => m.text === 'Ainda está aí?')).toBe(false)
 
-    // Still an internal note.
+    // Still an internal note. The composer's answer to it is swapped in before the customer writes:
+    // rendered while the window was closed, it would close the composer again if it landed after
+    // the live update (the two travel on different connections; a loaded machine reorders them).
+    const notePosted = page.waitForResponse((r) => new URL(r.url()).pathname === `/tickets/${ticketId}/messages`)
     await page.locator(`#composer-${ticketId}-text`).press('Enter')
+    expect((await notePosted).status()).toBe(200)
     await conversation().locator('article.msg-note', { hasText: 'Ainda está aí?' }).waitFor()
+    await page.waitForFunction((id) => (document.getElementById(`composer-${id}-text`) as HTMLTextAreaElement | null)?.value === '', ticketId)
 
     // The customer writes again: the window reopens and the free composer comes back, live.
     await wa.deliver(envelope(wa.phoneNumberId, { contacts: [{ profile: { name: CUSTOMER.name }, wa_id: CUSTOMER.waId }], messages: [{ from: CUSTOMER.waId, id: wamid(), timestamp: unix(), type: 'text', text: { body: 'Estou sim!' } }] }))
