@@ -59,7 +59,10 @@ beforeAll(async () => {
   t('q2', { channel_id: ids.C1, status: 'queued', sector_id: ids.S1, created_at: now - MIN, queued_at: now - MIN })
   t('o1', { channel_id: ids.C1, status: 'open', sector_id: ids.S1, assignee_id: ids.ana, created_at: now - 30 * MIN, queued_at: now - 30 * MIN, assigned_at: now - 29 * MIN })
   t('o2', { channel_id: ids.C1, status: 'open', sector_id: ids.S1, assignee_id: ids.ana, created_at: now - 20 * MIN, queued_at: now - 20 * MIN, assigned_at: now - 19 * MIN, confidential: true, contact_name: 'Segredo' })
-  t('c1', { channel_id: ids.C1, status: 'closed', sector_id: ids.S1, assignee_id: ids.ana, created_at: today + MIN, queued_at: today + MIN, assigned_at: today + 2 * MIN, closed_at: Math.min(now - 1000, today + 12 * MIN) })
+  // "Today" starts at local midnight: just after it, these times are squeezed into the minutes since.
+  const t0 = Math.max(today, now - 12 * MIN)
+  const since = (fraction: number) => Math.round(t0 + (now - t0) * fraction)
+  t('c1', { channel_id: ids.C1, status: 'closed', sector_id: ids.S1, assignee_id: ids.ana, created_at: t0, queued_at: t0, assigned_at: since(1 / 6), closed_at: since(5 / 6) })
   t('c0', { channel_id: ids.C1, status: 'closed', sector_id: ids.S1, assignee_id: ids.ana, created_at: today - 60 * MIN, queued_at: today - 60 * MIN, assigned_at: today - 59 * MIN, closed_at: today - 30 * MIN })
   // S2: one waiting.
   t('q3', { channel_id: ids.C2, status: 'queued', sector_id: ids.S2, created_at: now - 3 * MIN, queued_at: now - 3 * MIN })
@@ -69,7 +72,7 @@ beforeAll(async () => {
   )
   ctx.db.query('UPDATE messages SET created_at = ? WHERE ticket_id = ?').run(now - 4 * MIN, ids.o1)
   // Bia missed an offer today.
-  ctx.db.query("INSERT INTO offers (ticket_id, user_id, status, offered_at, expires_at, responded_at) VALUES (?, ?, 'expired', ?, ?, ?)").run(ids.q1, ids.bia, now - 5 * MIN, now - 4 * MIN, now - 4 * MIN)
+  ctx.db.query("INSERT INTO offers (ticket_id, user_id, status, offered_at, expires_at, responded_at) VALUES (?, ?, 'expired', ?, ?, ?)").run(ids.q1, ids.bia, Math.max(today, now - 5 * MIN), Math.max(today, now - 4 * MIN), Math.max(today, now - 4 * MIN))
 
   admin = new Browser(s.url)
   sup = new Browser(s.url)
