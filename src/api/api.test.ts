@@ -148,6 +148,20 @@ describe('users and sectors', () => {
     expect((await api('/api/v1/users?cursor=%%%', admin.token)).status).toBe(400)
   })
 
+  test('every list: limit must be a whole number from 1 to 200 (was a 500 for 0, and 201+ went through)', async () => {
+    // Rows in the lists: limit=0 failed only where there was something to list.
+    expect((await api('/api/v1/customers', admin.token, { method: 'POST', body: json({ name: 'Cliente' }) })).status).toBe(201)
+    expect((await api('/api/v1/sectors', admin.token, { method: 'POST', body: json({ name: 'Setor de teste' }) })).status).toBe(201)
+    for (const path of ['/api/v1/users', '/api/v1/sectors', '/api/v1/channels', '/api/v1/customers', '/api/v1/tickets', '/api/v1/classifications', '/api/v1/templates', '/api/v1/audit', '/api/v1/webhooks']) {
+      for (const limit of ['0', '-1', '201', '500', '1.5', 'abc']) {
+        const res = await api(`${path}?limit=${limit}`, admin.token)
+        expect([path, limit, res.status]).toEqual([path, limit, 400])
+        expect(await res.json()).toEqual({ error: { code: 'validation_failed', message: 'Dados inválidos. Verifique os campos.', details: [{ field: 'limit', message: 'Deve ser um número inteiro de 1 a 200.' }] } })
+      }
+      for (const limit of ['1', '200']) expect([path, limit, (await api(`${path}?limit=${limit}`, admin.token)).status]).toEqual([path, limit, 200])
+    }
+  })
+
   test('unknown ids → 404 JSON', async () => {
     const res = await api('/api/v1/users/424242', admin.token)
     expect(res.status).toBe(404)

@@ -3,13 +3,29 @@
 import { t } from 'elysia'
 import { badRequest } from '../http/errors'
 
+export const MAX_LIMIT = 200
+
 export const ListQuery = t.Object(
   {
-    limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    limit: t.Optional(t.Integer({ minimum: 1, maximum: MAX_LIMIT, default: 50, description: 'page size, 1–200' })),
     cursor: t.Optional(t.String({ maxLength: 64 })),
   },
   { additionalProperties: true },
 )
+
+/**
+ * `?limit=` of an API list, checked before the route's schema sees it: a whole number from 1 to
+ * 200, else 400. The schema says so too, but Elysia's numeric-string branch of an integer query
+ * parameter carries no bounds, so `limit=0` (a 500) or `limit=500` could reach the handler.
+ */
+export function checkLimit(query: Record<string, unknown>) {
+  const raw = query.limit
+  if (raw === undefined) return
+  const text = String(raw).trim()
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1 || Number(text) > MAX_LIMIT) {
+    throw badRequest('validation_failed', 'error.validation', [{ field: 'limit', key: 'error.field_integer_between', vars: { min: 1, max: MAX_LIMIT } }])
+  }
+}
 
 export function decodeCursor(cursor: string | undefined): number {
   if (!cursor) return Number.MAX_SAFE_INTEGER

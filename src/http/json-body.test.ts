@@ -3,6 +3,7 @@
 // message throws on it). Both are now a 400 naming the field, before anything is validated or written.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { seedUser, startTestServer, type TestServer } from '../../test/support/server'
+import { insertTicket, makeChannel, makeSector } from '../reports/fixture'
 import { bodyProblems } from './json-body'
 
 describe('bodyProblems', () => {
@@ -54,5 +55,18 @@ describe('through the API', () => {
     expect(res.status).toBe(400)
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('malformed_json')
     expect((await post('/api/v1/sectors', '')).status).toBe(400)
+  })
+
+  test('malformed JSON where the body is optional (close): 400 malformed_json, the ticket stays open', async () => {
+    const sector = makeSector(s.ctx, 'Vendas')
+    const admin = s.ctx.stores.users.byEmail('admin@example.com')!.id
+    const id = insertTicket(s.ctx, { channel_id: makeChannel(s.ctx, 'WhatsApp', sector), status: 'open', sector_id: sector, assignee_id: admin, created_at: Date.now(), assigned_at: Date.now() })
+    const res = await post(`/api/v1/tickets/${id}/close`, 'garbage')
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('malformed_json')
+    expect(s.ctx.stores.tickets.get(id)!.status).toBe('open')
+    // No body at all is fine there.
+    expect((await post(`/api/v1/tickets/${id}/close`, '')).status).toBe(200)
+    expect(s.ctx.stores.tickets.get(id)!.status).toBe('closed')
   })
 })

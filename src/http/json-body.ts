@@ -9,9 +9,12 @@
 //   plain type error became a 500 (elysia/dist/error.mjs mapValueError). No body of ours has a
 //   field by those names.
 //
-// Anything else (not JSON, empty, malformed) is left to Elysia's own parser, unchanged.
+// - Malformed JSON: 400 malformed_json here, because Elysia lets it through as "no body" on a route
+//   whose body is optional (POST /tickets/:ticket/close closed the ticket on `garbage`).
+//
+// Anything else (not JSON, empty) is left to Elysia's own parser, unchanged.
 import type { FieldProblem } from './errors'
-import { badRequest } from './errors'
+import { badRequest, HttpError } from './errors'
 
 const RESERVED_KEYS = new Set(['toString', 'valueOf'])
 const MAX_DETAILS = 10
@@ -25,7 +28,7 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   try {
     value = JSON.parse(text)
   } catch {
-    return undefined // Elysia's parser fails on it the same way (400 malformed_json)
+    throw new HttpError(400, 'malformed_json', 'error.malformed_json')
   }
   const problems = bodyProblems(value)
   if (problems.length) throw badRequest('validation_failed', 'error.validation', problems)
