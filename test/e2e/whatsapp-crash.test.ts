@@ -62,8 +62,12 @@ test('kill -9 during a burst: every acknowledged message exists exactly once aft
   const cli = (args: string[]) => run(bin, args, { cwd: dir, env: env() })
   expect((await cli(['admin', 'create', '--email', 'crash@example.com', '--password', 'crash-password-1'])).code).toBe(0)
   const token = (await cli(['token', 'create', '--email', 'crash@example.com', '--name', 'crash'])).stdout.trim()
-  const post = async (path: string, body: unknown) =>
-    (await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()
+  expect(token).toStartWith('kq_')
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    if (res.status !== 201) throw new Error(`POST ${path} → ${res.status} ${await res.text()}`) // say why, if it ever fails
+    return res.json()
+  }
   const sector = (await post('/api/v1/sectors', { name: 'Crash' })) as { id: number }
   const channel = (await post('/api/v1/channels', {
     type: 'whatsapp', name: 'Crash', phone_number_id: PHONE, waba_id: '2077', access_token: 'crash-token', app_secret: SECRET,
