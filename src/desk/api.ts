@@ -85,7 +85,14 @@ export const MessageSchema = t.Object({
   reply_to_id: t.Nullable(t.Integer()),
   external_id: t.Nullable(t.String({ description: 'Provider id (WhatsApp wamid)' })),
   status: MessageStatus,
-  error: t.Nullable(t.Object({ code: t.Nullable(t.Integer()), title: t.Nullable(t.String()), message: t.Nullable(t.String()) })),
+  error: t.Nullable(
+    t.Object({
+      code: t.Nullable(t.Integer({ description: 'Meta’s error code (whatsapp.md §4); null for our own failures' })),
+      title: t.Nullable(t.String({ description: 'Meta’s short title of the error' })),
+      message: t.Nullable(t.String({ description: 'The reason in Portuguese (our explanation of a known code), as agents see it' })),
+      details: t.Nullable(t.String({ description: 'Meta’s own text of the error, as received (extension)' })),
+    }),
+  ),
   extra: t.Nullable(t.Record(t.String(), t.Unknown())),
   created_at: DateTime,
   updated_at: DateTime,

@@ -1,4 +1,5 @@
 // Tickets and messages as the API and the live events show them (api.md).
+import { explainGraphError, isKnownGraphError } from '../channels/whatsapp/errors'
 import type { Media } from './media-store'
 import type { Message } from './messages-store'
 import type { Ticket } from './tickets-store'
@@ -47,6 +48,16 @@ export function ticketJson(t: Ticket) {
 }
 
 /** `media` needs the row (type, name, size, hash) when the message has a file. */
+/**
+ * A failed message's reason (whatsapp.md §4: "mark failed with the reason in Portuguese"):
+ * `message` is our explanation of Meta's code when we know it, else what was recorded; `title`
+ * and `details` keep Meta's own words for whoever integrates (details: extension).
+ */
+function messageError(m: Message) {
+  const explained = m.error_code !== null && isKnownGraphError(m.error_code) ? explainGraphError(m.error_code, 'pt-BR') : null
+  return { code: m.error_code, title: m.error_title, message: explained ?? m.error_message, details: m.error_message }
+}
+
 export function messageJson(m: Message, media: Media | null) {
   return {
     id: m.id,
@@ -72,7 +83,7 @@ export function messageJson(m: Message, media: Media | null) {
     reply_to_id: m.reply_to_id,
     external_id: m.external_id,
     status: m.status,
-    error: m.error_code !== null || m.error_title || m.error_message ? { code: m.error_code, title: m.error_title, message: m.error_message } : null,
+    error: m.error_code !== null || m.error_title || m.error_message ? messageError(m) : null,
     extra: m.extra,
     created_at: iso(m.created_at),
     updated_at: iso(m.updated_at),

@@ -269,6 +269,14 @@ describe('sending through the outbox', () => {
     await wa.until(() => s.ctx.stores.messages.get(m.id)!.status === 'failed')
     expect(s.ctx.stores.messages.get(m.id)).toMatchObject({ error_code: 131026 })
     expect(s.ctx.stores.outbox.ofMessage(m.id)).toMatchObject({ status: 'failed', attempts: 1 })
+    // The API gives the reason in Portuguese, and Meta's own words beside it.
+    const { messageJson } = await import('../../desk/json')
+    expect(messageJson(s.ctx.stores.messages.get(m.id)!, null).error).toEqual({
+      code: 131026,
+      title: 'Message Undeliverable',
+      message: 'Mensagem não entregue — o número pode não ter WhatsApp, estar desatualizado ou não ter aceitado os termos',
+      details: 'Message Undeliverable',
+    })
   })
 
   test('an expired token pauses the channel: messages wait (queued), nothing fails', async () => {

@@ -130,7 +130,7 @@ function handleFailure(ctx: Context, row: OutboxRow, channel: Channel, message: 
     }
     ctx.stores.outbox.markFailed(row.id, g.message)
     if (message && row.kind === 'send') {
-      ctx.stores.messages.setStatus(message.id, 'failed', { code: g.code, title: g.status ? `HTTP ${g.status}` : 'network', message: g.details ?? g.message })
+      ctx.stores.messages.setStatus(message.id, 'failed', { code: g.code, title: g.status ? g.message : 'network', message: g.details ?? g.message })
       recordMessageUpdated(ctx, message.id)
     }
   })
