@@ -41,7 +41,7 @@ export const TicketSchema = t.Object({
   customer_id: t.Nullable(t.Integer()),
   anonymous: t.Boolean(),
   confidential: t.Boolean(),
-  contact: t.Object({ id: t.Integer(), name: t.Nullable(t.String()), wa_id: t.Optional(t.String()), phone: t.Nullable(t.String()) }),
+  contact: t.Object({ id: t.Integer(), name: t.Nullable(t.String()), wa_id: t.Optional(t.String()), email: t.Optional(t.String({ description: 'web chat: the e-mail the visitor gave' })), phone: t.Nullable(t.String()) }),
   classification_id: t.Nullable(t.Integer()),
   window_expires_at: t.Nullable(DateTime, { description: 'End of the WhatsApp 24-hour window; null when closed, expired or not WhatsApp' }),
   survey: t.Nullable(

@@ -31,6 +31,7 @@ export function ticketJson(t: Ticket) {
       id: t.contact_id,
       name: t.contact_name,
       ...(t.channel_type === 'whatsapp' ? { wa_id: t.contact_key } : {}),
+      ...(t.contact_email ? { email: t.contact_email } : {}),
       phone: t.contact_phone,
     },
     classification_id: t.classification_id,

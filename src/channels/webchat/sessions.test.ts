@@ -109,6 +109,9 @@ describe('sessions', () => {
     const ticket = s.ctx.stores.tickets.lastOfContact(session.contact_id)!
     expect(ticket.customer_id).toBe(customerId)
     expect(ticket.channel_type).toBe('webchat')
+    // api.md's contact carries the e-mail the visitor gave (it lives on the session).
+    const { ticketJson } = await import('../../desk/json')
+    expect(ticketJson(ticket).contact).toEqual({ id: session.contact_id, name: session.name, email: 'c@example.com', phone: null })
 
     const hidden = webchatRig(s, { settings: { prechat: { email: 'hidden', phone: 'hidden', code: 'hidden' } } })
     const h = await hidden.visitor().start({ email: 'not-an-email', phone: 'x', code: 'y' })
@@ -144,6 +147,9 @@ describe('LGPD', () => {
     anonymizeCustomer(s.ctx, admin.user, s.ctx.stores.customers.get(customerId)!, null)
     const row = s.ctx.db.query<Record<string, unknown>, [number]>('SELECT * FROM webchat_sessions WHERE id = ?').get(session.id)!
     expect(row).toMatchObject({ name: '', email: null, phone: null, code: null, page_url: null, user_agent: null, ip: null, consent_text: 'Aceito o uso dos meus dados.' })
+    await v.say('Oi de novo')
+    const { ticketJson } = await import('../../desk/json')
+    expect(ticketJson(s.ctx.stores.tickets.lastOfContact(session.contact_id)!).contact).not.toHaveProperty('email')
   })
 })
 
