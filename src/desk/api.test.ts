@@ -342,7 +342,7 @@ describe('POST /api/v1/tickets/:ticket/messages', () => {
     expect((await api(m.media.url, agentA.token)).headers.get('content-type')).toBe('application/pdf')
   })
 
-  test('an executable renamed .pdf, or an HTML page → 415 unsupported_file_type, nothing written', async () => {
+  test('an executable renamed .pdf, or an HTML page → 400 unsupported_file_type on the file field, nothing written', async () => {
     const t = makeTicket({ sector: sectorA })
     const before = counts()
     for (const [bytes, name, type] of [
@@ -350,9 +350,10 @@ describe('POST /api/v1/tickets/:ticket/messages', () => {
       [HTML, 'pagina.txt', 'text/plain'],
     ] as const) {
       const res = await upload(`/api/v1/tickets/${t.id}/messages`, agentA.token, bytes, name, type)
-      expect(res.status).toBe(415)
+      expect(res.status).toBe(400)
       const body = await res.json()
       expect(body.error.code).toBe('unsupported_file_type')
+      expect(body.error.details.map((d: { field: string }) => d.field)).toEqual(['file'])
       expect(body.error.message).toContain('Tipo de arquivo não aceito pelo WhatsApp')
     }
     expect(counts()).toEqual(before)

@@ -152,7 +152,8 @@ export async function queueFile(ctx: Context, user: User, ticket: Ticket, file: 
   if (file.size > MAX_UPLOAD_BYTES) throw new HttpError(413, 'file_too_large', 'desk.file_too_large_document', { max: MAX_UPLOAD_BYTES })
   const bytes = new Uint8Array(await file.arrayBuffer())
   const type = detectFileType(bytes, file.name)
-  if (!type) throw new HttpError(415, 'unsupported_file_type', 'desk.file_type_unsupported')
+  // 400 with the field, as the visitor API answers it (api.md lists no 415 for bad input).
+  if (!type) throw new HttpError(400, 'unsupported_file_type', 'desk.file_type_unsupported', {}, [{ field: 'file', key: 'desk.file_type_unsupported' }])
   const problem = sizeProblem(type, bytes.length)
   if (problem) throw new HttpError(413, 'file_too_large', problem.key, { max: problem.max })
   const caption = captionRaw?.trim() || null
@@ -281,7 +282,7 @@ export function deskApi(ctx: Context) {
           summary: 'Send a message, a file or an internal note',
           description:
             'JSON `{ "text" }` (1–4096 characters) or `{ "note" }` (internal, 1–10000, never sent), or multipart/form-data with `file` (+ `caption` ≤ 1024). ' +
-            'The file’s type is read from its bytes (415 `unsupported_file_type` when WhatsApp does not take it) and WhatsApp’s limits apply (413 `file_too_large`: image 5 MB, audio/video 16 MB, document 100 MB, sticker 100 KB / 500 KB animated). ' +
+            '415 `unsupported_media_type` when the body is neither JSON nor multipart. The file’s type is read from its bytes (400 `unsupported_file_type`, field `file`, when WhatsApp does not take it) and WhatsApp’s limits apply (413 `file_too_large`: image 5 MB, audio/video 16 MB, document 100 MB, sticker 100 KB / 500 KB animated). ' +
             'Answers 201 with the message, status `queued`; it is sent in the background. 409 `ticket_closed` on a closed ticket, 409 `whatsapp_window_closed` more than 24 h after the customer’s last message (send a template). ' +
             '`{ "template": { name, language, params?, header_params?, header_media?, button_params? } }` sends an APPROVED template of the ticket’s channel (permission templates.send), inside or outside the window.',
         },
