@@ -514,6 +514,24 @@ describe('auth', () => {
     }
     expect(counts()).toEqual(before)
   })
+  test('a ticket the caller may not see → 404 whatever the body (malformed, invalid or fine), before it is read', async () => {
+    const t = makeTicket({ sector: sectorA, confidential: true })
+    const before = counts()
+    const bodies = ['garbage', '{"text": ', JSON.stringify({ user_id: 'x', nonsense: 1 }), JSON.stringify({ text: 'oi' })]
+    for (const ref of [String(t.id), t.protocol, '999999']) {
+      for (const action of ['messages', 'transfer', 'close', 'accept', 'decline']) {
+        for (const body of bodies) {
+          const res = await post(`/api/v1/tickets/${ref}/${action}`, agentB.token, body)
+          expect([action, body, res.status]).toEqual([action, body, 404])
+        }
+      }
+      for (const body of bodies) expect((await api(`/api/v1/tickets/${ref}`, agentB.token, { method: 'PATCH', body, headers: { 'content-type': 'application/json' } })).status).toBe(404)
+      expect((await upload(`/api/v1/tickets/${ref}/messages`, agentB.token, PNG, 'x.png', 'image/png')).status).toBe(404)
+    }
+    expect(counts()).toEqual(before)
+    // The same garbage from someone who may see it is a 400.
+    expect((await post(`/api/v1/tickets/${t.id}/transfer`, supervisor.token, 'garbage')).status).toBe(400)
+  })
 })
 
 describe('OpenAPI', () => {
