@@ -3,7 +3,6 @@
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { accountRoutes } from './account/routes'
-import { checkLimit } from './api/pagination'
 import { botRoutes } from './bot/routes'
 import { hoursRoutes } from './hours/routes'
 import { adminPages } from './admin/pages'
@@ -84,11 +83,10 @@ export function createApp(ctx: Context) {
           }
         }
       })
-      .onTransform(({ request, route, params, query }) => {
+      .onTransform(({ request, route, params }) => {
         routeOf.set(request, route)
         // The access-profile matrix: the exact permission this route needs (profiles/route-permissions.ts).
         enforceRoutePermission(ctx, request, route, params as Record<string, string | undefined>)
-        if (route.startsWith('/api/v1/')) checkLimit(query)
       })
       .onError(({ request, error, code }) => errorResponse(ctx, request, error, code))
       .use(

@@ -149,6 +149,7 @@ describe('users and sectors', () => {
   })
 
   test('every list: limit must be a whole number from 1 to 200 (was a 500 for 0, and 201+ went through)', async () => {
+    expect((await api('/api/v1/audit?limit=0', agent.token)).status).toBe(403)
     // Rows in the lists: limit=0 failed only where there was something to list.
     expect((await api('/api/v1/customers', admin.token, { method: 'POST', body: json({ name: 'Cliente' }) })).status).toBe(201)
     expect((await api('/api/v1/sectors', admin.token, { method: 'POST', body: json({ name: 'Setor de teste' }) })).status).toBe(201)
@@ -159,6 +160,8 @@ describe('users and sectors', () => {
         expect(await res.json()).toEqual({ error: { code: 'validation_failed', message: 'Dados inválidos. Verifique os campos.', details: [{ field: 'limit', message: 'Deve ser um número inteiro de 1 a 200.' }] } })
       }
       for (const limit of ['1', '200']) expect([path, limit, (await api(`${path}?limit=${limit}`, admin.token)).status]).toEqual([path, limit, 200])
+      // Who may call it comes first: no token is 401, an agent on an admin list 403, whatever the limit.
+      expect((await api(`${path}?limit=0`, null)).status).toBe(401)
     }
   })
 

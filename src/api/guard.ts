@@ -12,6 +12,7 @@ import { canActOnSight } from '../desk/actions'
 import { viewerOf, type Viewer } from '../http/auth'
 import { forbidden, notFound, unauthorized } from '../http/errors'
 import { readJsonBody } from '../http/json-body'
+import { checkLimit } from './pagination'
 
 /** The API caller (bearer token only: cookies never authenticate the API, so it needs no CSRF). */
 export function apiViewer(ctx: Context, request: Request): Viewer {
@@ -39,8 +40,10 @@ export const apiGuard = (ctx: Context) =>
         // JSON bodies refused before validation when Elysia would answer them 500 (src/http/json-body.ts).
         return readJsonBody(request)
       },
-      transform({ request }) {
+      transform({ request, query }) {
         check(ctx, request, permission)
+        // After who may call it, before the route's schema: ?limit= of a list (src/api/pagination.ts).
+        checkLimit(query)
       },
     }),
   })
