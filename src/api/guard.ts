@@ -43,7 +43,7 @@ export const apiGuard = (ctx: Context) =>
       transform({ request, query }) {
         check(ctx, request, permission)
         // After who may call it, before the route's schema: ?limit= of a list (src/api/pagination.ts).
-        checkLimit(query)
+        if (query) checkLimit(query) // undefined on a route that declares no query (compiled binary)
       },
     }),
   })
