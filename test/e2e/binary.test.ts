@@ -246,6 +246,12 @@ describe('compiled binary', () => {
     expectApiError(await api('/api/v1/users', { token: BAD_TOKEN, body: valid('badtoken@kumquat.test') }), 401)
     expectApiError(await api('/api/v1/events', { token: null }), 401)
 
+    // Lists take 1–200 (0 was a 500); a ticket nobody may see is a 404 before its body is read.
+    expectApiError(await api('/api/v1/users?limit=0'), 400)
+    expectApiError(await api('/api/v1/sectors?limit=201'), 400)
+    expectApiError(await api('/api/v1/users?limit=0', { token: null }), 401)
+    expectApiError(await api('/api/v1/tickets/999999/close', { raw: 'garbage' }), 404)
+
     // Permission before validation: an agent gets 403 whatever it sends.
     expectApiError(await api('/api/v1/users', { token: agentAToken, raw: '{"name": oops' }), 403)
     expectApiError(await api('/api/v1/users', { token: agentAToken, body: { bogus: true } }), 403)
