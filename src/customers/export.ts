@@ -6,6 +6,7 @@ import type { User } from '../admin/users-store'
 import type { Context } from '../context'
 import { write } from '../db/open'
 import { csvCell, csvResponse } from '../reports/csv'
+import { isoDay } from '../reports/period'
 import { formatCode } from './code'
 import { customerSearchOf, formatPhone } from './customers'
 
@@ -60,6 +61,6 @@ export function exportCustomersCsv(ctx: Context, user: User, q: string, ip: stri
       controller.enqueue(encoder.encode(out))
     },
   })
-  const day = new Date().toISOString().slice(0, 10)
+  const day = isoDay(Date.now(), ctx.config.timeZone) // the company's date, not UTC's (a day ahead after 21:00)
   return csvResponse(`clientes-${day}.csv`, body)
 }
