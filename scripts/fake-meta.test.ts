@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { parseDelivery } from '../src/channels/whatsapp/parse'
 import { verifySignature } from '../src/channels/whatsapp/signature'
 import { startFakeMeta, type FakeMeta } from './fake-meta'
+import { WHATSAPP_FIXTURES } from '../test/support/fixtures'
 
 const PN = '106540352242922'
 const WABA = '102290129340398'
@@ -525,7 +526,7 @@ describe('webhooks out', () => {
   })
 
   test('raw payload form (a fixture), exact raw bytes, forged signature, target status passed back', async () => {
-    const fixture = await Bun.file(import.meta.dir + '/../../shared/fixtures/whatsapp/status_sent_pmp.json').json()
+    const fixture = await Bun.file(`${WHATSAPP_FIXTURES}/status_sent_pmp.json`).json()
     const r1 = await control('/_fake/webhook', { url: WEBHOOK, app_secret: SECRET, payload: fixture })
     expect(r1.json.status).toBe(200)
     expect(verifySignature(SECRET, received[0]!.raw, received[0]!.signature)).toBe(true)

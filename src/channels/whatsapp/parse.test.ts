@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
+import { WHATSAPP_FIXTURES } from '../../../test/support/fixtures'
 import {
   DeliveryShapeError,
   parseDelivery,
@@ -9,7 +10,7 @@ import {
   type ParsedDelivery,
 } from './parse'
 
-const FIXTURES = import.meta.dir + '/../../../../shared/fixtures/whatsapp'
+const FIXTURES = WHATSAPP_FIXTURES
 
 function fixture(name: string): ParsedDelivery {
   return parseDelivery(JSON.parse(readFileSync(`${FIXTURES}/${name}`, 'utf8')))

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { write } from '../../db/open'
 import { startTestServer, type TestServer } from '../../../test/support/server'
+import { WHATSAPP_FIXTURES } from '../../../test/support/fixtures'
 import { envelope, textFrom, unix, wamid, whatsappRig, type WhatsAppRig } from '../../../test/support/whatsapp'
 
 let s: TestServer
@@ -114,7 +115,7 @@ describe('receiving', () => {
   })
 
   test('every fixture from Meta and pywa becomes a visible message (nothing dropped)', async () => {
-    const dir = join(import.meta.dir, '../../../../shared/fixtures/whatsapp')
+    const dir = WHATSAPP_FIXTURES
     const expected: Record<string, string> = {
       'meta_text_message.json': 'text',
       'interactive_button_reply.json': 'interactive',
