@@ -245,19 +245,22 @@ describe('media', () => {
 })
 
 describe('sending through the outbox', () => {
-  const agentMessage = async (waId: string, text: string) => {
+  /** The customer writes and gets the protocol message; then `faults` are armed and an agent answers. */
+  const agentMessage = async (waId: string, text: string, faults?: Record<string, unknown>) => {
     await wa.deliver(envelope(wa.phoneNumberId, textFrom(waId, 'oi')))
     await wa.until(() => messagesOf(waId).some((m) => m.author === 'system' && m.status === 'sent'))
+    // Armed only now, so they hit the agent's message and not the protocol message before it.
+    if (faults) await wa.fake('/_fake/faults', faults)
     const { queueOutbound } = await import('../../desk/outbound')
     return queueOutbound(s.ctx, ticketOf(waId)!, { author: 'agent', author_id: null, type: 'text', text })
   }
 
   test('5xx and 429 are retried with backoff and the message goes out exactly once', async () => {
-    await wa.fake('/_fake/faults', { path: '/*/*/messages', count: 2, status: 503, error: { code: 2, message: 'Service temporarily unavailable' } })
     const before = sent().length
-    const m = await agentMessage('5583944440001', 'tentando')
+    const m = await agentMessage('5583944440001', 'tentando', { path: '/*/*/messages', count: 2, status: 503, error: { code: 2, message: 'Service temporarily unavailable' } })
     await wa.until(() => s.ctx.stores.messages.get(m.id)!.status === 'sent', 10_000)
     expect(sent().filter((x) => (x.body.text as { body?: string })?.body === 'tentando')).toHaveLength(1)
+    expect(s.ctx.stores.outbox.ofMessage(m.id)).toMatchObject({ status: 'sent', attempts: 3 }) // two 503s, then the send
     expect(sent().length).toBe(before + 2) // the protocol message and this one
   }, 20_000) // two backoff waits (~1 s and ~2 s, with jitter) on a busy machine
 
