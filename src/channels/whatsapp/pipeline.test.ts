@@ -260,7 +260,7 @@ describe('sending through the outbox', () => {
     const m = await agentMessage('5583944440001', 'tentando', { path: '/*/*/messages', count: 2, status: 503, error: { code: 2, message: 'Service temporarily unavailable' } })
     await wa.until(() => s.ctx.stores.messages.get(m.id)!.status === 'sent', 10_000)
     expect(sent().filter((x) => (x.body.text as { body?: string })?.body === 'tentando')).toHaveLength(1)
-    expect(s.ctx.stores.outbox.ofMessage(m.id)).toMatchObject({ status: 'sent', attempts: 3 }) // two 503s, then the send
+    expect(s.ctx.stores.outbox.ofMessage(m.id)).toMatchObject({ status: 'done', attempts: 3 }) // two 503s, then the send
     expect(sent().length).toBe(before + 2) // the protocol message and this one
   }, 20_000) // two backoff waits (~1 s and ~2 s, with jitter) on a busy machine
 
