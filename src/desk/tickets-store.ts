@@ -51,7 +51,7 @@ const toTicket = (r: Row): Ticket => ({ ...r, anonymous: r.anonymous === 1, conf
 const SELECT = `
   SELECT t.id, t.protocol, t.channel_id, ch.type AS channel_type, t.contact_id, c.name AS contact_name,
          c.external_key AS contact_key, c.phone AS contact_phone,
-         (SELECT ws.email FROM webchat_sessions ws WHERE ws.contact_id = t.contact_id AND ws.email IS NOT NULL ORDER BY ws.id DESC LIMIT 1) AS contact_email,
+         CASE WHEN ch.type = 'webchat' THEN (SELECT ws.email FROM webchat_sessions ws WHERE ws.contact_id = t.contact_id AND ws.email IS NOT NULL ORDER BY ws.id DESC LIMIT 1) END AS contact_email,
          t.status, t.sector_id, t.assignee_id,
          t.customer_id, t.anonymous, t.confidential, t.classification_id, t.last_inbound_at, t.created_at,
          t.queued_at, t.assigned_at, t.first_response_at, t.closed_at, t.updated_at,

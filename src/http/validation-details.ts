@@ -54,6 +54,18 @@ function numberDetail(schema: Schema, integer: boolean): Omit<FieldDetail, 'fiel
   return { key: `error.field_${kind}`, vars: {} }
 }
 
+/** TypeBox errors whose message needs nothing from the schema. */
+const PLAIN: Partial<Record<number, MessageKey>> = {
+  [ValueErrorType.String]: 'error.field_string',
+  [ValueErrorType.StringPattern]: 'error.field_format',
+  [ValueErrorType.StringFormat]: 'error.field_format',
+  [ValueErrorType.Boolean]: 'error.field_boolean',
+  [ValueErrorType.Array]: 'error.field_array',
+  [ValueErrorType.ArrayUniqueItems]: 'error.field_unique_items',
+  [ValueErrorType.Object]: 'error.field_object',
+  [ValueErrorType.ObjectAdditionalProperties]: 'error.field_unknown',
+}
+
 function detailOf(e: SchemaError): Omit<FieldDetail, 'field'> {
   const schema = e.schema ?? {}
   const values = allowedValues(schema)
@@ -65,31 +77,16 @@ function detailOf(e: SchemaError): Omit<FieldDetail, 'field'> {
   // A text that may also be null: the value given was neither.
   if (schema.anyOf?.some((s) => s.type === 'string') && typeof e.value !== 'string') return { key: 'error.field_string', vars: {} }
   switch (e.type) {
-    case ValueErrorType.String:
-      return { key: 'error.field_string', vars: {} }
     case ValueErrorType.StringMaxLength:
       return { key: 'error.field_max_length', vars: { max: schema.maxLength ?? 0 } }
     case ValueErrorType.StringMinLength:
       return schema.minLength === 1 ? { key: 'error.field_blank', vars: {} } : { key: 'error.field_min_length', vars: { min: schema.minLength ?? 0 } }
-    case ValueErrorType.StringPattern:
-    case ValueErrorType.StringFormat:
-      return { key: 'error.field_format', vars: {} }
-    case ValueErrorType.Boolean:
-      return { key: 'error.field_boolean', vars: {} }
-    case ValueErrorType.Array:
-      return { key: 'error.field_array', vars: {} }
     case ValueErrorType.ArrayMaxItems:
       return { key: 'error.field_max_items', vars: { max: schema.maxItems ?? 0 } }
     case ValueErrorType.ArrayMinItems:
       return { key: 'error.field_min_items', vars: { min: schema.minItems ?? 0 } }
-    case ValueErrorType.ArrayUniqueItems:
-      return { key: 'error.field_unique_items', vars: {} }
-    case ValueErrorType.Object:
-      return { key: 'error.field_object', vars: {} }
-    case ValueErrorType.ObjectAdditionalProperties:
-      return { key: 'error.field_unknown', vars: {} }
     default:
-      return { key: 'error.field_invalid', vars: {} }
+      return { key: (e.type !== undefined && PLAIN[e.type]) || 'error.field_invalid', vars: {} }
   }
 }
 
