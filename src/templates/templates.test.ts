@@ -30,9 +30,14 @@ const BODY = { type: 'BODY', text: 'Olá {{1}}, seu pedido {{2}} saiu para entre
 const BUTTONS = { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Falar com atendente' }, { type: 'QUICK_REPLY', text: 'Parar' }] }
 const newTemplate = (over: Record<string, unknown> = {}) => ({ channel_id: rig.channelId, name: 'pedido_saiu', language: 'pt_BR', category: 'UTILITY', components: [BODY, BUTTONS], ...over })
 
-/** A template status webhook as Meta sends it (entry.id = the WABA). */
+/**
+ * A template status webhook as Meta sends it (entry.id = the WABA), as raw JSON: Meta's
+ * `message_template_id` is a JSON number, written here with the id's exact digits (the fake's ids
+ * may exceed 2^53, where Number() would round them and name another template).
+ */
 function statusEvent(value: Record<string, unknown>, timeS = Math.floor(Date.now() / 1000)) {
-  return { object: 'whatsapp_business_account', entry: [{ id: wabaId, time: timeS, changes: [{ field: 'message_template_status_update', value }] }] }
+  const json = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: wabaId, time: timeS, changes: [{ field: 'message_template_status_update', value }] }] })
+  return json.replace(/"message_template_id":"(\d+)"/g, '"message_template_id":$1')
 }
 
 const tplRow = (id: number) => s.ctx.stores.templates.get(id)!
@@ -137,7 +142,7 @@ describe('create, status webhooks, sync, edit, delete', () => {
 
   test('the status webhook approves it', async () => {
     const atMeta = tplRow(id).external_id!
-    const res = await rig.deliver(statusEvent({ event: 'APPROVED', message_template_id: Number(atMeta), message_template_name: 'pedido_saiu', message_template_language: 'pt_BR', reason: 'NONE' }))
+    const res = await rig.deliver(statusEvent({ event: 'APPROVED', message_template_id: String(atMeta), message_template_name: 'pedido_saiu', message_template_language: 'pt_BR', reason: 'NONE' }))
     expect(res.status).toBe(200)
     await rig.until(() => tplRow(id).status === 'APPROVED')
     expect(tplRow(id).rejected_reason).toBeNull()
@@ -147,12 +152,12 @@ describe('create, status webhooks, sync, edit, delete', () => {
     const create = await post('/api/v1/templates', admin.token, newTemplate({ name: 'promo_natal', category: 'MARKETING' }))
     const other = ((await create.json()) as { id: number; external_id: string })
     const now = Math.floor(Date.now() / 1000)
-    await rig.deliver(statusEvent({ event: 'REJECTED', message_template_id: Number(other.external_id), message_template_name: 'promo_natal', message_template_language: 'pt_BR', reason: 'INVALID_FORMAT' }, now))
+    await rig.deliver(statusEvent({ event: 'REJECTED', message_template_id: String(other.external_id), message_template_name: 'promo_natal', message_template_language: 'pt_BR', reason: 'INVALID_FORMAT' }, now))
     await rig.until(() => tplRow(other.id).status === 'REJECTED')
     expect(tplRow(other.id).rejected_reason).toBe('INVALID_FORMAT')
     // Meta retries an older APPROVED... after the rejection: ignored.
-    await rig.deliver(statusEvent({ event: 'APPROVED', message_template_id: Number(other.external_id), message_template_name: 'promo_natal', message_template_language: 'pt_BR', reason: 'NONE' }, now - 60))
-    await rig.deliver(statusEvent({ event: 'PENDING', message_template_id: Number(other.external_id) }, now - 30))
+    await rig.deliver(statusEvent({ event: 'APPROVED', message_template_id: String(other.external_id), message_template_name: 'promo_natal', message_template_language: 'pt_BR', reason: 'NONE' }, now - 60))
+    await rig.deliver(statusEvent({ event: 'PENDING', message_template_id: String(other.external_id) }, now - 30))
     await Bun.sleep(300)
     expect(tplRow(other.id).status).toBe('REJECTED')
     const page = new Browser(s.url)
@@ -177,7 +182,7 @@ describe('create, status webhooks, sync, edit, delete', () => {
     expect(r3.status).toBe(409)
     expect(((await r3.json()) as { error: { code: string } }).error.code).toBe('template_not_editable')
     // Approved again for the sending tests.
-    await rig.deliver(statusEvent({ event: 'APPROVED', message_template_id: Number(atMeta.id) }, Math.floor(Date.now() / 1000) + 1))
+    await rig.deliver(statusEvent({ event: 'APPROVED', message_template_id: String(atMeta.id) }, Math.floor(Date.now() / 1000) + 1))
     await rig.until(() => tplRow(id).status === 'APPROVED')
   })
 
@@ -269,7 +274,7 @@ describe('sending a template', () => {
     const created = await post('/api/v1/templates', admin.token, { channel_id: rig.channelId, name: 'rastreio', language: 'pt_BR', category: 'UTILITY', components })
     expect(created.status).toBe(201)
     const tid = ((await created.json()) as { id: number }).id
-    await rig.deliver(statusEvent({ event: 'APPROVED', message_template_id: Number(tplRow(tid).external_id), message_template_name: 'rastreio', message_template_language: 'pt_BR', reason: 'NONE' }))
+    await rig.deliver(statusEvent({ event: 'APPROVED', message_template_id: String(tplRow(tid).external_id), message_template_name: 'rastreio', message_template_language: 'pt_BR', reason: 'NONE' }))
     await rig.until(() => tplRow(tid).status === 'APPROVED')
     const res = await send(makeTicket(30 * HOUR), agent.token, { name: 'rastreio', language: 'pt_BR', params: ['Ana'], header_params: ['77'], button_params: ['abc'] })
     expect(res.status).toBe(201)

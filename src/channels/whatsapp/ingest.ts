@@ -15,7 +15,7 @@ import { messageFor } from '../../settings/settings'
 import { surveyAnswerFromMessage } from '../../surveys/answer'
 import type { Channel } from '../store'
 import { applyStatus, recordMessageUpdated } from './statuses'
-import { parseDelivery, type InboundMessage, type StatusUpdate } from './parse'
+import { parseDelivery, parseDeliveryJson, type InboundMessage, type StatusUpdate } from './parse'
 import { applyTemplateDelivery } from './template-events'
 
 export interface IngestResult {
@@ -27,7 +27,7 @@ export interface IngestResult {
 
 /** Call inside a write transaction. `raw` is the delivery exactly as received. */
 export function ingestDelivery(ctx: Context, raw: Uint8Array): IngestResult {
-  const parsed = parseDelivery(JSON.parse(new TextDecoder().decode(raw)))
+  const parsed = parseDelivery(parseDeliveryJson(new TextDecoder().decode(raw)))
   const result: IngestResult = { messages: 0, statuses: 0, media: 0, outbound: 0 }
   for (const m of parsed.messages) ingestMessage(ctx, m, result)
   for (const s of parsed.statuses) ingestStatus(ctx, s, result)

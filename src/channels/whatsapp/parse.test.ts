@@ -4,6 +4,7 @@ import { WHATSAPP_FIXTURES } from '../../../test/support/fixtures'
 import {
   DeliveryShapeError,
   parseDelivery,
+  parseDeliveryJson,
   shouldApplyStatus,
   statusRank,
   type DeliveryStatus,
@@ -421,6 +422,20 @@ describe('message types', () => {
     )
     expect(p.errors).toEqual([])
     expect(p.messages[0]).toMatchObject({ contactKey: 'BR.1234567890', waId: null, userId: 'BR.1234567890', from: null, profileName: 'Zé' })
+  })
+})
+
+describe('big ids sent as JSON numbers', () => {
+  test('a template id above 2^53 keeps its exact digits (a plain JSON.parse rounds it)', () => {
+    const raw = `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","time":1751305200,"changes":[{"field":"message_template_status_update","value":{"event":"APPROVED","message_template_id":9007199254740993,"reason":"NONE"}}]}]}`
+    expect((JSON.parse(raw) as { entry: { changes: { value: { message_template_id: number } }[] }[] }).entry[0]!.changes[0]!.value.message_template_id).toBe(9007199254740992)
+    const p = parseDelivery(parseDeliveryJson(raw))
+    expect(p.templateEvents[0]!.templateId).toBe('9007199254740993')
+    expect(p.templateEvents[0]!.timeMs).toBe(1751305200_000)
+  })
+
+  test('other numbers are untouched', () => {
+    expect(parseDeliveryJson('{"a":1751305200,"b":-3,"c":1.5,"d":1e300,"e":[12345678901234567890]}')).toEqual({ a: 1751305200, b: -3, c: 1.5, d: 1e300, e: ['12345678901234567890'] })
   })
 })
 

@@ -199,6 +199,17 @@ type Json = Record<string, unknown>
 // ---------------------------------------------------------------------------------------------
 // Entry point
 
+/**
+ * JSON.parse for a delivery's bytes that keeps whole numbers too big for a double as their exact
+ * digits. Meta sends some ids as JSON numbers (`message_template_id`: 16 digits); above 2^53 a
+ * plain parse rounds them, and the event would name a template we do not have.
+ */
+export function parseDeliveryJson(text: string): unknown {
+  const reviver = (_key: string, value: unknown, context?: { source?: string }) =>
+    typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source) ? context.source : value
+  return JSON.parse(text, reviver as (key: string, value: unknown) => unknown)
+}
+
 export function parseDelivery(body: unknown): ParsedDelivery {
   if (!isRecord(body)) throw new DeliveryShapeError('delivery body is not a JSON object')
   if (body.object !== 'whatsapp_business_account') {
