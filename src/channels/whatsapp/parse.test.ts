@@ -331,6 +331,14 @@ describe('message types', () => {
     expect(p.errors).toHaveLength(1)
   })
 
+  test('an error code that is not a whole number is no code (it goes in an INTEGER column)', () => {
+    for (const code of [1.5, 1e300, '9007199254740993', 'abc', null]) {
+      const { m } = one({ type: 'unsupported', errors: [{ code, title: 'x' }] })
+      expect(m.errors[0]!.code).toBeNull()
+    }
+    expect(one({ type: 'unsupported', errors: [{ code: '131052', title: 'x' }] }).m.errors[0]!.code).toBe(131052)
+  })
+
   test('contacts cards kept raw', () => {
     const cards = [{ name: { formatted_name: 'Maria Silva', first_name: 'Maria' }, phones: [{ phone: '+55 83 98888-7777', wa_id: '5583988887777' }] }]
     const { m } = one({ type: 'contacts', contacts: cards })

@@ -598,7 +598,7 @@ function readTemplateEvent(field: TemplateEvent['field'], v: Json, wabaId: strin
 function readErrors(v: unknown): WaError[] {
   if (!Array.isArray(v)) return []
   return v.filter(isRecord).map((e) => ({
-    code: numberOf(e.code),
+    code: codeOf(e.code),
     title: textOf(e.title),
     message: textOf(e.message),
     details: isRecord(e.error_data) ? textOf(e.error_data.details) : null,
@@ -626,6 +626,12 @@ function numberOf(v: unknown): number | null {
     return Number.isFinite(n) ? n : null
   }
   return null
+}
+
+/** Meta's error codes are whole numbers (131047); anything else is no code (stored as an INTEGER). */
+function codeOf(v: unknown): number | null {
+  const n = numberOf(v)
+  return n !== null && Number.isSafeInteger(n) ? n : null
 }
 
 // Unix seconds, as a string ("1749416383") in messages and statuses, a number in entry.time.
