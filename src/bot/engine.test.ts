@@ -39,6 +39,8 @@ const settings = (over: Partial<FlowDefinition['settings']> = {}): FlowDefinitio
   ...over,
 })
 
+let customers = 0 // a new number for every customer (two customers of one channel must never share one)
+
 /** A channel (with its own sector) running the flow; returns a conversation helper for one customer. */
 function setup(def: FlowDefinition | 'builtin' | null, o: { sectorId?: number } = {}) {
   const n = ++seq
@@ -48,7 +50,7 @@ function setup(def: FlowDefinition | 'builtin' | null, o: { sectorId?: number } 
   const channelId = write(ctx.db, () =>
     ctx.stores.channels.create({ type: 'whatsapp', name: `Canal ${n}`, sector_id: sectorId, bot_flow_id: flowId, webhook_key: `k${n}${'x'.repeat(30)}`, settings: { phone_number_id: phoneNumberId }, secrets: {}, lookup_key: phoneNumberId }),
   )
-  return { channelId, sectorId, flowId, phoneNumberId, customer: (waId = `5583${String(9e7 + n * 1000 + Math.floor(Math.random() * 999))}`) => customer(channelId, phoneNumberId, waId) }
+  return { channelId, sectorId, flowId, phoneNumberId, customer: (waId = `5583${String(9e7 + n * 1000 + ++customers)}`) => customer(channelId, phoneNumberId, waId) }
 }
 
 function customer(channelId: number, phoneNumberId: string, waId: string) {
