@@ -101,10 +101,12 @@ export async function launchBrowser(o: { locale?: string } = {}): Promise<Browse
   })
   page.on('requestfailed', (r) => {
     // The SSE fetch is cut when the page navigates away: that is expected, not a failure. So is
-    // the notices-area request each page makes right after loading, when a navigation aborts it.
+    // any GET the browser itself cancels (ERR_ABORTED) because the page moved on while it was in
+    // flight: the favicon, the notices area each page loads, a fragment htmx replaced. A server
+    // that fails answers with a status (httpErrors) or breaks the connection (another error).
     const path = new URL(r.url()).pathname
     if (path === '/events') return
-    if (path === '/notices/area' && r.failure()?.errorText === 'net::ERR_ABORTED') return
+    if (r.method() === 'GET' && r.failure()?.errorText === 'net::ERR_ABORTED') return
     diagnostics.failedRequests.push({ method: r.method(), url: r.url(), failure: r.failure()?.errorText ?? '' })
   })
 
