@@ -43,8 +43,11 @@ function closedTicket(daysAgo: number, file: Uint8Array | null, status: 'closed'
 const texts = (ticketId: number) => s.ctx.db.query<{ text: string | null }, [number]>("SELECT text FROM messages WHERE ticket_id = ? AND type = 'text'").all(ticketId).map((r) => r.text)
 const mediaRefs = (ticketId: number) => s.ctx.db.query<{ sha256: string | null }, [number]>('SELECT md.sha256 FROM messages m JOIN media md ON md.id = m.media_id WHERE m.ticket_id = ?').all(ticketId).map((r) => r.sha256)
 const summary = async () => {
-  const from = new Date(Date.now() - 399 * DAY).toISOString() // reports take up to 400 days
-  const to = new Date(Date.now() + DAY).toISOString()
+  // Reports take up to 400 days: one `now` for both ends (two clock reads a millisecond apart
+  // made it 400 days and 1 ms, refused).
+  const now = Date.now()
+  const from = new Date(now - 399 * DAY).toISOString()
+  const to = new Date(now + DAY).toISOString()
   const res = await fetch(`${s.url}/api/v1/reports/summary?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${admin.token}` } })
   expect(res.status).toBe(200)
   return res.json()
