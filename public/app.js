@@ -184,9 +184,13 @@
     set: (k, v) => { try { localStorage.setItem(k, v) } catch {} },
   }
   const wsRoot = () => document.getElementById('workspace')
-  // The server's clock: countdowns and waits count from it when this computer's clock is off (a
-  // difference under 2 s is the page's own load time, not a wrong clock).
-  const measured = wsRoot() ? Number(wsRoot().getAttribute('data-server-now')) - Date.now() : 0
+  // The server's clock: countdowns and waits count from it when this computer's clock is off.
+  // data-server-now was written when the page was rendered, so it is compared with the moment its
+  // answer started to arrive (navigation timing), not with now: a page slow to load is not a wrong
+  // clock. A difference under 2 s is network time.
+  const navigation = performance.getEntriesByType ? performance.getEntriesByType('navigation')[0] : null
+  const answeredAt = navigation && navigation.responseStart > 0 ? performance.timeOrigin + navigation.responseStart : Date.now()
+  const measured = wsRoot() ? Number(wsRoot().getAttribute('data-server-now')) - answeredAt : 0
   const skew = Math.abs(measured) > 2000 ? measured : 0
   const fmtWait = (ms) => {
     const root = wsRoot()

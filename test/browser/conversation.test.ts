@@ -128,6 +128,9 @@ describe('conversation in Chromium', () => {
     await box.press('Enter')
     const note = conversation().locator('article.msg-note', { hasText: 'Cliente pediu retorno até 18h.' })
     await note.waitFor()
+    // The note reaches the page through the live stream, maybe before the form's answer: wait for
+    // that answer (an empty composer), or its swap would tick the note box again after the uncheck.
+    await page.waitForFunction((id) => (document.getElementById(`composer-${id}-text`) as HTMLTextAreaElement | null)?.value === '', ticketId)
     expect(await note.textContent()).toContain('nota interna — não enviada ao cliente')
     expect(await note.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(255, 248, 214)')
     // The toggle stays on for the next note; untick it for the customer.

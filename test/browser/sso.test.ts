@@ -25,8 +25,9 @@ const sessions = () => srv.ctx.db.query<{ n: number }, []>('SELECT count(*) AS n
 const lastAudit = () =>
   srv.ctx.db.query<{ action: string; actor_id: number | null; details: string }, []>('SELECT action, actor_id, details FROM audit_log ORDER BY id DESC LIMIT 1').get()!
 const onKumquat = (u: URL) => u.origin === srv.url
-// Each login goes through the provider's pages: a few navigations on a busy machine.
-setDefaultTimeout(20_000)
+// Each login goes through the provider's pages: a few navigations, and some tests make a dozen,
+// on a busy machine (the suite's own --timeout is the same).
+setDefaultTimeout(60_000)
 
 beforeAll(async () => {
   srv = await startTestServer()
