@@ -290,9 +290,42 @@ describe('outgoing webhook', () => {
     // A 404 (not 429/5xx) is given up at once; so is the eighth failure.
     answer = 404
     write(s.ctx.db, () => s.ctx.stores.alerts.enqueueDelivery(alert.id, 'alert.cleared', Date.now()))
+    keepFromWorker(alert.id)
     const d2 = s.ctx.stores.alerts.deliveriesOf(alert.id)[1]
     expect(await sendDelivery(s.ctx, d2)).toBe('failed')
     expect(MAX_ATTEMPTS).toBe(8)
+    receiver.stop(true)
+    off(r)
+  })
+
+  test('two senders at once (the server’s loop, another process on the same database): each delivery goes out once', async () => {
+    let received = 0
+    const receiver = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      async fetch() {
+        received++
+        await Bun.sleep(200)
+        return new Response('ok')
+      },
+    })
+    saveWebhookSettings(s.ctx, ids.root, { allow_private: true, disable_after: 10 }, null)
+    const r = rule({ kind: 'queue_wait', sector_id: ids.S1, threshold_min: 1, webhook_url: `http://127.0.0.1:${receiver.port}/hook` })
+    const now = Date.now()
+    insertTicket(s.ctx, { channel_id: ids.C1, status: 'queued', sector_id: ids.S1, created_at: now - 9 * MIN, queued_at: now - 9 * MIN })
+    evaluateAlerts(s.ctx)
+    const alert = alertsOf(r).at(-1)!
+    // Two passes started together (no await between): the second finds the delivery taken.
+    await Promise.all([sendDueDeliveries(s.ctx), sendDueDeliveries(s.ctx)])
+    expect(received).toBe(1)
+    expect(s.ctx.stores.alerts.deliveriesOf(alert.id)[0]).toMatchObject({ status: 'done', attempts: 1 })
+    // Two processes that read the same due row: only the first claim holds.
+    write(s.ctx.db, () => s.ctx.stores.alerts.enqueueDelivery(alert.id, 'alert.cleared', Date.now()))
+    keepFromWorker(alert.id)
+    const seenByA = s.ctx.stores.alerts.deliveriesOf(alert.id)[1]!
+    const seenByB = { ...seenByA }
+    expect(write(s.ctx.db, () => s.ctx.stores.alerts.claimDelivery(seenByA, Date.now() + 30_000))).toBe(true)
+    expect(write(s.ctx.db, () => s.ctx.stores.alerts.claimDelivery(seenByB, Date.now() + 30_000))).toBe(false)
     receiver.stop(true)
     off(r)
   })

@@ -127,6 +127,9 @@ export function alertsStore(db: Database, key: Buffer) {
      WHERE id = ?6 AND status = 'pending'`,
   )
   const nextDue = db.query<{ at: number | null }, []>(`SELECT min(next_attempt_at) AS at FROM alert_deliveries WHERE status = 'pending'`)
+  const claim = db.query<unknown, [number, number, number]>(
+    `UPDATE alert_deliveries SET next_attempt_at = ?1 WHERE id = ?2 AND status = 'pending' AND next_attempt_at = ?3`,
+  )
 
   return {
     // ---- rules ----
@@ -183,6 +186,11 @@ export function alertsStore(db: Database, key: Buffer) {
       finishDelivery.run(status, httpStatus, error, next, Date.now(), id)
     },
     nextDeliveryAt: (): number | null => nextDue.get()?.at ?? null,
+    /**
+     * Takes a due delivery for a send: moves its due time to `until` (past the send's timeout), so
+     * another sender (another process on the same database) skips it. False when someone took it first.
+     */
+    claimDelivery: (d: Pick<Delivery, 'id' | 'next_attempt_at'>, until: number): boolean => claim.run(until, d.id, d.next_attempt_at).changes > 0,
   }
 }
 export type AlertsStore = ReturnType<typeof alertsStore>

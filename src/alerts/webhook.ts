@@ -98,6 +98,10 @@ export async function sendDelivery(ctx: Context, d: Delivery, resolve?: (host: s
 /** One pass: sends what is due. True when a full batch was sent (more may be waiting). */
 export async function sendDueDeliveries(ctx: Context, now = Date.now()): Promise<boolean> {
   const due = ctx.stores.alerts.dueDeliveries(now, 20)
-  for (const d of due) await sendDelivery(ctx, d)
+  for (const d of due) {
+    // Claimed first: a crash mid-send leaves it due again once the claim runs out.
+    if (!write(ctx.db, () => ctx.stores.alerts.claimDelivery(d, Date.now() + TIMEOUT_MS * 3))) continue
+    await sendDelivery(ctx, d)
+  }
   return due.length === 20
 }
